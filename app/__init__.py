@@ -1,0 +1,94 @@
+"""buildtail: live build logs. ``create_app`` builds everything; nothing happens at import."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+from celery import Celery
+from flask import Flask
+from flask_socketio import SocketIO
+from flask_wtf.csrf import CSRFProtect
+
+from app.recipes import Recipes, load_recipes
+from app.settings import load_settings, retention_seconds
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """What the views, the namespace and the tasks share, kept in ``app.extensions``."""
+
+    settings: dict[str, Any]
+    redis: redis.Redis
+    recipes: Recipes
+    celery: Celery
+    socketio: SocketIO
+    relay: Any
+
+    def start_background(self) -> None:
+        """Start the pub/sub relay and the lease check: once, in the web process only."""
+        from app.reaper import run_reaper
+
+        self.relay.start()
+        retention = retention_seconds(self.settings)
+        self.socketio.start_background_task(run_reaper, self.redis, retention)
+
+
+def _redis_client(settings: Mapping[str, Any], role: str) -> redis.Redis:
+    """A client whose pool never holds more than REDIS_POOL_SIZE connections."""
+    pool = redis.BlockingConnectionPool.from_url(
+        settings["REDIS_URL"],
+        max_connections=int(settings["REDIS_POOL_SIZE"]),
+        timeout=30,
+        client_name=f"buildtail-{role}",
+        health_check_interval=30,
+    )
+    return redis.Redis(connection_pool=pool)
+
+
+def _origins(value: str) -> list[str] | None:
+    """None lets Socket.IO accept only same-origin browsers."""
+    return [origin.strip() for origin in str(value).split(",") if origin.strip()] or None
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the Flask app, its Celery app, its Socket.IO server and the Redis clients."""
+    from app import api, web
+    from app.queueing import celery_init_app
+    from app.security import init_security
+    from app.sockets import NAMESPACE, BuildsNamespace, Relay
+
+    settings = load_settings(config)
+    app = Flask(__name__)
+    app.config.update(settings)
+    app.config["MAX_CONTENT_LENGTH"] = int(settings["MAX_REQUEST_BYTES"])
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["WTF_CSRF_TIME_LIMIT"] = None
+
+    recipes = load_recipes(settings["RECIPES_FILE"])
+    client = _redis_client(settings, "web")
+    celery = celery_init_app(app, recipes.longest_timeout())
+    socketio = SocketIO(
+        app,
+        async_mode=settings.get("ASYNC_MODE") or None,
+        max_http_buffer_size=int(settings["MAX_SOCKET_MESSAGE_BYTES"]),
+        cors_allowed_origins=_origins(settings["SOCKETIO_ALLOWED_ORIGINS"]),
+    )
+    pubsub_client = redis.Redis.from_url(settings["REDIS_URL"], client_name="buildtail-relay")
+    relay = Relay(socketio, client, pubsub_client, settings)
+    socketio.on_namespace(
+        BuildsNamespace(NAMESPACE, relay, int(settings["MAX_SUBSCRIPTIONS_PER_CLIENT"]))
+    )
+    app.extensions["buildtail"] = Services(settings, client, recipes, celery, socketio, relay)
+
+    csrf = CSRFProtect(app)
+    csrf.exempt(api.bp)
+    init_security(app)
+    app.register_blueprint(web.bp)
+    app.register_blueprint(api.bp)
+    return app

@@ -1,0 +1,135 @@
+"""The JSON API (SPEC section 5): errors are ``{"error": ...}`` with a 4xx status."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from app import store
+from app.builds import AlreadyFinished, QueueError, cancel_build, services, start_build
+from app.recipes import RecipeError
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+DEFAULT_LIST_LIMIT = 20
+MAX_LIST_LIMIT = 200
+DEFAULT_LOG_LIMIT = 1000
+
+
+class BadRequest(Exception):
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def error_response(message: str, status: int) -> tuple[Response, int]:
+    return jsonify(error=message), status
+
+
+@bp.errorhandler(BadRequest)
+def bad_request(error: BadRequest) -> tuple[Response, int]:
+    log.warning("API %s %s refused: %s", request.method, request.path, error.message)
+    return error_response(error.message, error.status)
+
+
+@bp.errorhandler(RecipeError)
+def bad_recipe(error: RecipeError) -> tuple[Response, int]:
+    log.warning("API %s %s refused: %s", request.method, request.path, error.message)
+    return error_response(error.message, 400)
+
+
+def http_error(error: HTTPException) -> tuple[Response, int]:
+    """JSON for every HTTP error under /api/, routing errors included."""
+    messages = {
+        404: "no such resource",
+        405: f"{request.method} is not allowed here",
+        413: "the request body is too large",
+    }
+    message = messages.get(error.code, error.description or error.name)
+    log.warning("API %s %s: %s %s", request.method, request.path, error.code, message)
+    return error_response(message, error.code or 400)
+
+
+def query_int(name: str, default: int, minimum: int, maximum: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not minimum <= int(raw) <= maximum:
+        raise BadRequest(f"{name} must be a whole number from {minimum} to {maximum}")
+    return int(raw)
+
+
+def json_body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest("the body must be a JSON object, sent as application/json")
+    return body
+
+
+def known_build(build_id: int) -> dict[str, Any]:
+    build = store.get_build(services().redis, build_id)
+    if build is None:
+        raise BadRequest(f"build {build_id} does not exist", 404)
+    return build
+
+
+@bp.get("/recipes")
+def list_recipes() -> Response:
+    return jsonify(recipes=[recipe.to_json() for recipe in services().recipes])
+
+
+@bp.post("/builds")
+def create_build() -> tuple[Response, int, dict[str, str]]:
+    body = json_body()
+    try:
+        build = start_build(body.get("recipe"), body.get("params"))
+    except QueueError as error:
+        raise BadRequest(str(error), 503) from error
+    return jsonify(build), 202, {"Location": f"/api/builds/{build['id']}"}
+
+
+@bp.get("/builds")
+def list_builds() -> Response:
+    limit = query_int("limit", DEFAULT_LIST_LIMIT, 1, MAX_LIST_LIMIT)
+    before = request.args.get("before")
+    if before is not None and not before.isdigit():
+        raise BadRequest("before must be a build id")
+    builds = store.list_builds(services().redis, limit, int(before) if before else None)
+    return jsonify(builds=builds)
+
+
+@bp.get("/builds/<int:build_id>")
+def show_build(build_id: int) -> Response:
+    return jsonify(known_build(build_id))
+
+
+@bp.get("/builds/<int:build_id>/log")
+def show_log(build_id: int) -> Response:
+    build = known_build(build_id)
+    chunk = int(services().settings["REPLAY_CHUNK_LINES"])
+    after = query_int("after", 0, 0, 2**53)
+    limit = query_int("limit", min(DEFAULT_LOG_LIMIT, chunk), 1, chunk)
+    lines, times = store.read_lines(services().redis, build_id, after, limit)
+    total = max(build["lines"], after + len(lines))
+    done = build["state"] in store.FINISHED_STATES and after + len(lines) >= total
+    return jsonify(
+        build=build_id, first=after + 1, lines=lines, times=times, total=total, done=done
+    )
+
+
+@bp.post("/builds/<int:build_id>/cancel")
+def cancel(build_id: int) -> tuple[Response, int]:
+    try:
+        build = cancel_build(build_id)
+    except AlreadyFinished as finished:
+        message = f"build {build_id} has already finished ({finished.build['state']})"
+        raise BadRequest(message, 409) from None
+    if build is None:
+        raise BadRequest(f"build {build_id} does not exist", 404)
+    return jsonify(build), 202

@@ -1,0 +1,91 @@
+"""Starting and cancelling builds: the one path that the form and the API both take."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import current_app
+from kombu.exceptions import OperationalError
+
+from app import store
+from app.settings import retention_seconds
+
+log = logging.getLogger(__name__)
+
+
+class QueueError(RuntimeError):
+    """The build was recorded but could not be handed to the workers."""
+
+
+class AlreadyFinished(Exception):
+    def __init__(self, build: dict[str, Any]) -> None:
+        super().__init__(f"build {build['id']} already {build['state']}")
+        self.build = build
+
+
+def services():
+    return current_app.extensions["buildtail"]
+
+
+def start_build(recipe_name: Any, params: Any) -> dict[str, Any]:
+    """Check the request against the recipes, record the build, then queue it.
+
+    Raises RecipeError for a bad request. The record exists before the task is
+    queued, so a worker never picks up an id that does not exist yet.
+    """
+    from app.tasks import run_build
+
+    recipe, values = services().recipes.check(recipe_name, params)
+    client = services().redis
+    build = store.create_build(client, recipe.name, values)
+    try:
+        run_build.apply_async(args=[build["id"]])
+    except OperationalError as error:
+        log.error("build %s could not be queued: %s", build["id"], error)
+        store.transition(
+            client,
+            build["id"],
+            [store.QUEUED],
+            {
+                "state": store.FAILED,
+                "reason": "could not be queued",
+                "finished_at": store.now_iso(),
+            },
+            retention_seconds=_retention(),
+        )
+        raise QueueError("the build queue is unreachable; try again") from error
+    log.info("build %s queued: %s", build["id"], recipe.name, extra={"build_id": build["id"]})
+    return build
+
+
+def cancel_build(build_id: int) -> dict[str, Any] | None:
+    """Cancel a queued build at once, or ask its worker to stop a running one.
+
+    Returns the build record (None if unknown); raises AlreadyFinished.
+    """
+    client = services().redis
+    build = store.get_build(client, build_id)
+    if build is None:
+        return None
+    if build["state"] == store.QUEUED:
+        cancelled = store.transition(
+            client,
+            build_id,
+            [store.QUEUED],
+            {"state": store.CANCELLED, "finished_at": store.now_iso()},
+            retention_seconds=_retention(),
+        )
+        if cancelled is not None:
+            log.info("build %s cancelled before it started", build_id)
+            return cancelled
+        build = store.get_build(client, build_id)  # it started meanwhile
+    if build["state"] in store.FINISHED_STATES:
+        raise AlreadyFinished(build)
+    store.request_cancel(client, build_id)
+    log.info("build %s: cancel requested", build_id)
+    return build
+
+
+def _retention() -> int:
+    return retention_seconds(current_app.config)

@@ -1,0 +1,198 @@
+"""Running one build: a recipe's command in, numbered log lines and a final state out.
+
+``execute_build`` is a plain function of a Redis client and a build id; the
+Celery task only calls it, and tests call it directly.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import tempfile
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+
+from app import store
+from app.output import LineSplitter, LogBudget
+from app.recipes import Recipe, Recipes
+from app.runner import BatchLimits, read_batches, start_command, stop_group
+from app.settings import retention_seconds
+
+log = logging.getLogger(__name__)
+
+# Variables a command inherits from the worker; everything else it gets from
+# its recipe's parameters, so a worker's secrets never reach a build.
+CHECK_INTERVAL = 0.25  # seconds between looks at cancel, timeout and lease
+
+INHERITED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "USER", "LOGNAME", "TMPDIR")
+
+
+@dataclass
+class Outcome:
+    state: str
+    reason: str | None = None
+    exit_code: int | None = None
+
+
+class LogWriter:
+    """Numbers lines as they are written and keeps the log within its byte budget."""
+
+    def __init__(self, client: redis.Redis, build_id: int, max_log_bytes: int) -> None:
+        self.client = client
+        self.build_id = build_id
+        self.budget = LogBudget(max_log_bytes)
+        self.written = 0
+
+    def write(self, lines: list[str], times: list[int]) -> None:
+        lines, times = self.budget.admit(lines, times)
+        if lines:
+            self.written = store.append_lines(
+                self.client, self.build_id, self.written + 1, lines, times
+            )
+
+
+def command_env(build_id: int, params: dict[str, str]) -> dict[str, str]:
+    env = {name: os.environ[name] for name in INHERITED_ENV if name in os.environ}
+    env.setdefault("PATH", os.defpath)
+    env["PYTHONUNBUFFERED"] = "1"
+    env["BUILDTAIL_BUILD_ID"] = str(build_id)
+    env.update(params)
+    return env
+
+
+def describe_exit(code: int) -> Outcome:
+    if code == 0:
+        return Outcome(store.SUCCEEDED, None, 0)
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return Outcome(store.FAILED, f"killed by {name}", code)
+    return Outcome(store.FAILED, f"exit code {code}", code)
+
+
+def run_recipe(
+    client: redis.Redis,
+    build_id: int,
+    recipe: Recipe,
+    params: dict[str, str],
+    workspace: str,
+    settings: dict[str, Any],
+) -> Outcome:
+    """Run the command, stream its lines into the log, and say how it ended."""
+    writer = LogWriter(client, build_id, int(settings["MAX_LOG_BYTES"]))
+    limits = BatchLimits(
+        interval=int(settings["FLUSH_INTERVAL_MS"]) / 1000,
+        max_lines=int(settings["FLUSH_MAX_LINES"]),
+        max_bytes=int(settings["FLUSH_MAX_BYTES"]),
+    )
+    lease_seconds = int(settings["LEASE_SECONDS"])
+    grace = float(settings["CANCEL_GRACE_SECONDS"])
+    try:
+        process = start_command(recipe.command, workspace, command_env(build_id, params))
+    except OSError as error:
+        writer.write(
+            [f"[buildtail] could not start {recipe.command[0]}: {error}"], [store.now_ms()]
+        )
+        return Outcome(store.FAILED, "could not start the command")
+    deadline = time.monotonic() + recipe.timeout
+    next_renewal = time.monotonic() + lease_seconds / 3
+    next_check = 0.0
+    stopped: Outcome | None = None
+    try:
+        for lines, times in read_batches(
+            process, LineSplitter(int(settings["MAX_LINE_BYTES"])), limits
+        ):
+            if lines:
+                writer.write(lines, times)
+            now = time.monotonic()
+            if stopped or now < next_check:
+                continue
+            next_check = now + CHECK_INTERVAL
+            if now >= next_renewal:
+                next_renewal = now + lease_seconds / 3
+                store.renew_lease(client, build_id, lease_seconds)
+            if store.cancel_requested(client, build_id):
+                stopped = Outcome(store.CANCELLED)
+            elif now >= deadline:
+                stopped = Outcome(store.FAILED, "timed out")
+            if stopped:
+                stop_group(process, grace)
+    except store.NotRunning:
+        log.warning("build %s was finished elsewhere; stopping its command", build_id)
+        stop_group(process, grace)
+        raise
+    finally:
+        if process.poll() is None:
+            stop_group(process, grace)
+    if stopped:
+        stopped.exit_code = process.returncode
+        return stopped
+    return describe_exit(process.returncode)
+
+
+def execute_build(
+    client: redis.Redis, build_id: int, recipes: Recipes, settings: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Run a queued build to a final state; a build that is not queued is left alone.
+
+    A redelivered task therefore never runs a build twice, and a cancelled
+    queued build never starts.
+    """
+    retention = retention_seconds(settings)
+    build = store.get_build(client, build_id)
+    if build is None:
+        log.warning("build %s does not exist; nothing to run", build_id)
+        return None
+    recipe = recipes.get(build["recipe"])
+    if recipe is None:
+        return store.transition(
+            client,
+            build_id,
+            [store.QUEUED],
+            {"state": store.FAILED, "reason": "unknown recipe", "finished_at": store.now_iso()},
+            retention_seconds=retention,
+        )
+    started = store.transition(
+        client,
+        build_id,
+        [store.QUEUED],
+        {"state": store.RUNNING_STATE, "started_at": store.now_iso()},
+        lease_seconds=int(settings["LEASE_SECONDS"]),
+    )
+    if started is None:
+        log.info("build %s is no longer queued; not running it", build_id)
+        return None
+    log.info("build %s started: %s", build_id, recipe.name, extra={"build_id": build_id})
+    outcome = Outcome(store.FAILED, "internal error")
+    root = os.path.abspath(str(settings["WORKSPACE_ROOT"]))
+    os.makedirs(root, exist_ok=True)
+    workspace = tempfile.mkdtemp(prefix=f"{build_id}-", dir=root)
+    try:
+        outcome = run_recipe(client, build_id, recipe, build["params"], workspace, settings)
+    except store.NotRunning:
+        return store.get_build(client, build_id)
+    except Exception:
+        log.exception("build %s failed inside buildtail", build_id, extra={"build_id": build_id})
+    finally:
+        shutil.rmtree(workspace, ignore_errors=True)
+    finished = store.transition(
+        client,
+        build_id,
+        [store.RUNNING_STATE],
+        {
+            "state": outcome.state,
+            "reason": outcome.reason,
+            "exit_code": outcome.exit_code,
+            "finished_at": store.now_iso(),
+        },
+        retention_seconds=retention,
+    )
+    log.info("build %s %s", build_id, outcome.state, extra={"build_id": build_id})
+    return finished

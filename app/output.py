@@ -1,0 +1,99 @@
+"""Cutting a command's raw output into log lines: pure logic, no I/O."""
+
+from __future__ import annotations
+
+
+def _char_boundary(data: bytes, limit: int) -> int:
+    """The largest cut <= limit that does not split a UTF-8 sequence (when avoidable)."""
+    cut = limit
+    while cut > limit - 4 and cut > 0 and (data[cut] & 0xC0) == 0x80:
+        cut -= 1
+    return cut if cut > limit - 4 and cut > 0 else limit
+
+
+def decode_line(raw: bytes) -> str:
+    """Bytes of one line as text: invalid UTF-8 becomes U+FFFD, never an error."""
+    if raw.endswith(b"\r"):
+        raw = raw[:-1]
+    return raw.decode("utf-8", "replace")
+
+
+class LineSplitter:
+    """Feeds on output chunks and hands back complete lines.
+
+    A line longer than ``max_line_bytes`` is split into pieces of at most that
+    size, so one runaway line can never hold the whole log hostage.
+    """
+
+    def __init__(self, max_line_bytes: int) -> None:
+        self.max_line_bytes = max_line_bytes
+        self._partial = bytearray()
+
+    def feed(self, chunk: bytes) -> list[str]:
+        if not chunk:
+            return []
+        self._partial += chunk
+        if b"\n" not in chunk and len(self._partial) <= self.max_line_bytes:
+            return []
+        pieces = self._partial.split(b"\n")
+        self._partial = bytearray(pieces.pop())
+        lines = []
+        for piece in pieces:
+            if len(piece) > self.max_line_bytes:
+                lines.extend(self._split_long(bytes(piece), keep_tail=False))
+            else:
+                lines.append(decode_line(piece))
+        if len(self._partial) > self.max_line_bytes:
+            lines.extend(self._split_long(bytes(self._partial), keep_tail=True))
+        return lines
+
+    def finish(self) -> list[str]:
+        """The unterminated last line, if the command ended without a newline."""
+        rest, self._partial = bytes(self._partial), bytearray()
+        return [decode_line(rest)] if rest else []
+
+    def _split_long(self, data: bytes, keep_tail: bool) -> list[str]:
+        lines = []
+        while len(data) > self.max_line_bytes:
+            cut = _char_boundary(data, self.max_line_bytes)
+            lines.append(data[:cut].decode("utf-8", "replace"))
+            data = data[cut:]
+        if keep_tail:
+            self._partial = bytearray(data)
+        elif data:
+            lines.append(decode_line(data))
+        return lines
+
+
+class LogBudget:
+    """Keeps a log under ``max_bytes``: past it, one notice line and then nothing.
+
+    The build itself goes on; only the stored log stops growing.
+    """
+
+    NOTICE = "[buildtail] log truncated: it reached the {limit}-byte limit; later lines are dropped"
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.used = 0
+        self.dropped = 0
+        self.truncated = False
+
+    def admit(self, lines: list[str], times: list[int]) -> tuple[list[str], list[int]]:
+        """The part of a batch that still fits, plus the notice when it first overflows."""
+        if self.truncated:
+            self.dropped += len(lines)
+            return [], []
+        kept = 0
+        for line in lines:
+            size = len(line.encode("utf-8", "replace")) + 1
+            if self.used + size > self.max_bytes:
+                break
+            self.used += size
+            kept += 1
+        if kept == len(lines):
+            return lines, times
+        self.truncated = True
+        self.dropped += len(lines) - kept
+        notice = self.NOTICE.format(limit=self.max_bytes)
+        return lines[:kept] + [notice], times[:kept] + [times[kept]]

@@ -1,0 +1,40 @@
+"""Celery, configured from the Flask app's settings when the app is created."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery, Task
+from flask import Flask
+
+# Redis redelivers an unacknowledged task after this long; it must outlast the
+# longest build, or a slow build could be handed to a second worker.
+VISIBILITY_MARGIN_SECONDS = 3600
+
+
+def celery_init_app(app: Flask, longest_timeout: int) -> Celery:
+    """Build the Celery app whose tasks run inside this Flask app's context."""
+
+    class FlaskTask(Task):
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery = Celery(app.name, task_cls=FlaskTask)
+    celery.config_from_object(
+        {
+            "broker_url": app.config["REDIS_URL"],
+            "broker_connection_retry_on_startup": True,
+            "broker_transport_options": {
+                "visibility_timeout": longest_timeout + VISIBILITY_MARGIN_SECONDS,
+            },
+            "task_ignore_result": True,
+            "task_acks_late": False,
+            "worker_prefetch_multiplier": 1,
+            "worker_hijack_root_logger": False,
+            "imports": ["app.tasks"],
+        }
+    )
+    celery.set_default()
+    app.extensions["celery"] = celery
+    return celery

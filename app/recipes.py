@@ -1,0 +1,213 @@
+"""The operator's build recipes: loading recipes.toml and checking a request against it.
+
+No command text ever comes from a request: a request names a recipe and fills
+its declared parameters, each checked against the recipe's pattern.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+PARAM_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
+RECIPE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+MAX_VALUE_CHARS = 4096
+DEFAULT_TIMEOUT = 3600
+
+
+class RecipeError(ValueError):
+    """A request that names an unknown recipe or gives bad parameters.
+
+    ``field`` names the offending form field (``recipe`` or a parameter name)
+    so a form can show the message next to it.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class RecipesFileError(ValueError):
+    """recipes.toml is missing or malformed: an operator's mistake, raised at start."""
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    default: str | None
+    pattern: str
+    description: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "default": self.default,
+            "pattern": self.pattern,
+            "description": self.description,
+        }
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str
+    description: str
+    command: tuple[str, ...]
+    timeout: int
+    params: dict[str, Param] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "timeout": self.timeout,
+            "params": [param.to_json() for param in self.params.values()],
+        }
+
+    def check_params(self, given: Any) -> dict[str, str]:
+        """Return the full parameter values (defaults filled in) or raise RecipeError."""
+        if given is None:
+            given = {}
+        if not isinstance(given, Mapping):
+            raise RecipeError("params must be an object of parameter names to values", "params")
+        for name in given:
+            if name not in self.params:
+                known = ", ".join(self.params) or "none"
+                raise RecipeError(
+                    f"recipe {self.name!r} has no parameter {str(name)[:64]!r} (known: {known})",
+                    str(name)[:64],
+                )
+        values = {}
+        for name, param in self.params.items():
+            value = given.get(name, param.default)
+            if value is None:
+                raise RecipeError(f"{name} is required", name)
+            if isinstance(value, int) and not isinstance(value, bool):
+                value = str(value)
+            if not isinstance(value, str):
+                raise RecipeError(f"{name} must be a string", name)
+            if len(value) > MAX_VALUE_CHARS:
+                raise RecipeError(f"{name} is longer than {MAX_VALUE_CHARS} characters", name)
+            if not re.fullmatch(param.pattern, value):
+                raise RecipeError(f"{name} must match {param.pattern}", name)
+            values[name] = value
+        return values
+
+
+class Recipes:
+    """All recipes of one recipes file, by name."""
+
+    def __init__(self, recipes: dict[str, Recipe]) -> None:
+        self._recipes = recipes
+
+    def __iter__(self):
+        return iter(self._recipes.values())
+
+    def __len__(self) -> int:
+        return len(self._recipes)
+
+    def get(self, name: str) -> Recipe | None:
+        return self._recipes.get(name)
+
+    def check(self, recipe_name: Any, params: Any) -> tuple[Recipe, dict[str, str]]:
+        """Check a start request; return the recipe and its full parameter values."""
+        if not isinstance(recipe_name, str) or not recipe_name:
+            raise RecipeError("recipe must be the name of a recipe", "recipe")
+        recipe = self._recipes.get(recipe_name)
+        if recipe is None:
+            known = ", ".join(self._recipes) or "none"
+            raise RecipeError(f"unknown recipe {recipe_name[:64]!r} (known: {known})", "recipe")
+        return recipe, recipe.check_params(params)
+
+    def longest_timeout(self) -> int:
+        return max((recipe.timeout for recipe in self), default=DEFAULT_TIMEOUT)
+
+
+def _resolve_argument(argument: str, base: Path) -> str:
+    if argument.startswith(("./", "../")):
+        return str((base / argument).resolve())
+    return argument
+
+
+def _parse_param(recipe: str, name: str, table: Any) -> Param:
+    where = f"recipes.{recipe}.params.{name}"
+    if not PARAM_NAME.fullmatch(name):
+        raise RecipesFileError(f"{where}: parameter names are UPPER_CASE environment names")
+    if not isinstance(table, dict):
+        raise RecipesFileError(f"{where} must be a table")
+    default = table.get("default")
+    if default is not None and not isinstance(default, str):
+        raise RecipesFileError(f"{where}.default must be a string")
+    pattern = table.get("pattern")
+    if not isinstance(pattern, str):
+        raise RecipesFileError(f"{where}.pattern is required (a regular expression)")
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        raise RecipesFileError(f"{where}.pattern is not a valid expression: {error}") from None
+    if default is not None and not re.fullmatch(pattern, default):
+        raise RecipesFileError(f"{where}.default does not match its own pattern")
+    return Param(name, default, pattern, str(table.get("description", "")))
+
+
+def _parse_recipe(name: str, table: Any, base: Path) -> Recipe:
+    where = f"recipes.{name}"
+    if not RECIPE_NAME.fullmatch(name):
+        raise RecipesFileError(f"{where}: recipe names are letters, digits, '-', '_' and '.'")
+    if not isinstance(table, dict):
+        raise RecipesFileError(f"{where} must be a table")
+    command = table.get("command")
+    if (
+        not isinstance(command, list)
+        or not command
+        or not all(isinstance(arg, str) and arg for arg in command)
+    ):
+        raise RecipesFileError(f"{where}.command must be a non-empty list of strings")
+    timeout = table.get("timeout", DEFAULT_TIMEOUT)
+    if not isinstance(timeout, int) or isinstance(timeout, bool) or timeout <= 0:
+        raise RecipesFileError(f"{where}.timeout must be a positive number of seconds")
+    params_table = table.get("params", {})
+    if not isinstance(params_table, dict):
+        raise RecipesFileError(f"{where}.params must be a table")
+    params = {key: _parse_param(name, key, value) for key, value in params_table.items()}
+    return Recipe(
+        name=name,
+        description=str(table.get("description", "")),
+        command=tuple(_resolve_argument(arg, base) for arg in command),
+        timeout=timeout,
+        params=params,
+    )
+
+
+def parse_recipes(text: str, base: Path) -> Recipes:
+    """Parse recipes.toml text; relative command paths resolve against ``base``."""
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise RecipesFileError(f"not valid TOML: {error}") from None
+    table = document.get("recipes")
+    if not isinstance(table, dict) or not table:
+        raise RecipesFileError("it defines no [recipes.<name>] table")
+    return Recipes({name: _parse_recipe(name, value, base) for name, value in table.items()})
+
+
+def load_recipes(path: str | Path) -> Recipes:
+    """Read and parse the recipes file, naming the file in any error."""
+    path = Path(path).resolve()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise RecipesFileError(f"cannot read recipes file {path}: {error.strerror}") from None
+    try:
+        return parse_recipes(text, path.parent)
+    except RecipesFileError as error:
+        raise RecipesFileError(f"{path}: {error}") from None

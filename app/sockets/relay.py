@@ -1,0 +1,359 @@
+"""The process's single Redis pub/sub connection and the fan-out of its messages.
+
+Why no viewer ever misses or repeats a line:
+
+1. A worker appends a batch to the build's list and publishes it on the build's
+   channel in one Lua script, so every line is published exactly once, after
+   it is readable from the list, and line numbers are list positions.
+2. ``subscribe`` waits until this process's pub/sub connection is subscribed to
+   the build's channel, then registers the subscriber as *syncing* (its live
+   messages are buffered), and only then reads the backlog from the list. Any
+   line the backlog read did not return was appended after that read, so it is
+   published after the subscriber was registered and reaches its buffer.
+3. Each subscriber has a cursor, ``sent``: it is only ever sent line
+   ``sent + 1`` onwards (``cursor.new_part``). Lines it has are dropped; a batch
+   that would leave a gap (a message lost while Redis was away) sends the
+   subscriber back to re-read the list from its cursor.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import gevent
+import gevent.event
+import gevent.lock
+import redis
+
+from app import store
+from app.sockets.cursor import GAP, is_newer_state, new_part
+
+log = logging.getLogger(__name__)
+
+NAMESPACE = "/builds"
+FOLLOWERS_ROOM = "builds"
+SUBSCRIBE_TIMEOUT = 10.0
+# A syncing subscriber buffers live messages up to this many lines; past that
+# it drops the buffer and re-reads the list (which holds the same lines).
+SYNC_BUFFER_LINES = 50_000
+IDLE_CHANNEL_SECONDS = 60.0
+
+
+class SubscribeError(Exception):
+    """A subscribe request that cannot be served; the message goes into the ack."""
+
+
+@dataclass(eq=False)
+class Subscription:
+    sid: str
+    build_id: int
+    sent: int
+    syncing: bool = True
+    active: bool = True
+    last_state: str | None = None
+    pending: list[dict[str, Any]] = field(default_factory=list)
+    pending_lines: int = 0
+    overflowed: bool = False
+
+
+@dataclass(eq=False)
+class Channel:
+    build_id: int
+    ready: gevent.event.Event = field(default_factory=gevent.event.Event)
+    subs: dict[str, Subscription] = field(default_factory=dict)
+    idle_since: float = 0.0
+
+
+class Relay:
+    """Reads one pub/sub connection and emits to the Socket.IO clients of this process."""
+
+    def __init__(self, socketio, client: redis.Redis, pubsub_client: redis.Redis, settings) -> None:
+        self.socketio = socketio
+        self.client = client
+        self.pubsub_client = pubsub_client
+        self.chunk_lines = int(settings["REPLAY_CHUNK_LINES"])
+        self.channels: dict[int, Channel] = {}
+        self.by_sid: dict[str, dict[int, Subscription]] = {}
+        self.pubsub = None
+        self._started = False
+        self._start_lock = gevent.lock.Semaphore()
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the reader and the idle-channel sweeper, once per process."""
+        with self._start_lock:
+            if self._started:
+                return
+            self._started = True
+            self.pubsub = self._open_pubsub()
+            self.socketio.start_background_task(self._run_forever, self._read_loop, "relay")
+            self.socketio.start_background_task(self._run_forever, self._sweep_loop, "sweeper")
+
+    def _run_forever(self, loop, name: str) -> None:
+        """Keep a background loop alive: log what kills it and start it again."""
+        while True:
+            try:
+                loop()
+            except Exception:
+                log.exception("relay %s stopped; restarting it", name)
+                gevent.sleep(1.0)
+
+    def _open_pubsub(self):
+        pubsub = self.pubsub_client.pubsub()
+        pubsub.subscribe(store.EVENTS, *(store.build_channel(b) for b in self.channels))
+        return pubsub
+
+    def _read_loop(self) -> None:
+        backoff = 0.5
+        while True:
+            try:
+                message = self.pubsub.get_message(timeout=5.0)
+                backoff = 0.5
+            except (redis.ConnectionError, redis.TimeoutError, OSError) as error:
+                log.warning("pub/sub connection lost (%s); reconnecting in %.1fs", error, backoff)
+                gevent.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+                self._reconnect()
+                continue
+            if message is not None:
+                self._handle(message)
+
+    def _reconnect(self) -> None:
+        old, self.pubsub = self.pubsub, None
+        try:
+            old.close()
+        except Exception:  # the connection is already broken
+            pass
+        try:
+            self.pubsub = self._open_pubsub()
+        except redis.RedisError:
+            self.pubsub = old  # try again on the next loop
+
+    def _sweep_loop(self) -> None:
+        while True:
+            gevent.sleep(IDLE_CHANNEL_SECONDS / 2)
+            self._sweep()
+
+    def _sweep(self) -> None:
+        """Unsubscribe channels nobody has watched for a while.
+
+        Only channels whose subscription was confirmed are dropped, so the
+        next confirmation for a channel always answers the latest SUBSCRIBE.
+        """
+        now = time.monotonic()
+        idle = [
+            c
+            for c in self.channels.values()
+            if not c.subs and c.ready.is_set() and now - c.idle_since > IDLE_CHANNEL_SECONDS
+        ]
+        for channel in idle:
+            del self.channels[channel.build_id]
+        if idle and self.pubsub is not None:
+            try:
+                self.pubsub.unsubscribe(*(store.build_channel(c.build_id) for c in idle))
+            except redis.RedisError as error:
+                log.warning("could not unsubscribe idle channels: %s", error)
+
+    # -- messages from Redis ------------------------------------------------
+
+    def _handle(self, message: dict) -> None:
+        kind = message["type"]
+        name = message["channel"]
+        name = name.decode() if isinstance(name, bytes) else name
+        if kind == "message":
+            try:
+                data = json.loads(message["data"])
+            except ValueError:
+                log.error("ignoring a malformed message on %s", name)
+                return
+            if name == store.EVENTS:
+                self.socketio.emit("build", data["build"], namespace=NAMESPACE, to=FOLLOWERS_ROOM)
+                return
+            build_id = store.build_id_of_channel(name)
+            channel = self.channels.get(build_id)
+            if channel is not None:
+                self._dispatch(channel, data)
+        elif kind == "subscribe":
+            build_id = store.build_id_of_channel(name)
+            channel = self.channels.get(build_id)
+            if channel is None:
+                return
+            if channel.ready.is_set():
+                # A re-subscription after a reconnect: messages may have been
+                # published while we were away, so everyone re-reads the list.
+                for sub in list(channel.subs.values()):
+                    self._resync(sub)
+            channel.ready.set()
+
+    def _dispatch(self, channel: Channel, data: dict) -> None:
+        if data.get("type") == "lines":
+            self._dispatch_lines(channel, data)
+        elif data.get("type") == "status":
+            for sub in list(channel.subs.values()):
+                if sub.syncing:
+                    self._buffer(sub, data, 0)
+                elif not self._deliver_status(sub, data["build"]):
+                    self._resync(sub)
+
+    def _dispatch_lines(self, channel: Channel, data: dict) -> None:
+        first, lines, times = data["first"], data["lines"], data["times"]
+        in_step = []
+        for sub in list(channel.subs.values()):
+            if sub.syncing:
+                self._buffer(sub, data, len(lines))
+                continue
+            skip = new_part(sub.sent, first, len(lines))
+            if skip is None:
+                continue
+            if skip == GAP:
+                self._resync(sub)
+            elif skip == 0:
+                in_step.append(sub.sid)
+                sub.sent = first + len(lines) - 1
+            else:
+                self._emit_lines(
+                    sub.sid, channel.build_id, first + skip, lines[skip:], times[skip:]
+                )
+                sub.sent = first + len(lines) - 1
+        if in_step:
+            # One packet, encoded once, for every subscriber that was in step.
+            self._emit_lines(in_step, channel.build_id, first, lines, times)
+
+    # -- subscribers ---------------------------------------------------------
+
+    def subscribe(self, sid: str, build_id: int, after: int) -> dict[str, Any]:
+        """Register a subscriber and start its catch-up; returns the build record."""
+        channel = self._watch(build_id)
+        build = store.get_build(self.client, build_id)
+        if build is None:
+            raise SubscribeError(f"build {build_id} does not exist")
+        if after > build["lines"]:
+            raise SubscribeError(
+                f"after={after} is beyond the end of build {build_id}'s log"
+                f" ({build['lines']} lines)"
+            )
+        self._remove(sid, build_id)
+        sub = Subscription(sid, build_id, sent=after)
+        channel.subs[sid] = sub
+        self.by_sid.setdefault(sid, {})[build_id] = sub
+        self.socketio.start_background_task(self._catch_up, sub)
+        return build
+
+    def unsubscribe(self, sid: str, build_id: int) -> bool:
+        return self._remove(sid, build_id)
+
+    def drop_client(self, sid: str) -> None:
+        for build_id in list(self.by_sid.get(sid, {})):
+            self._remove(sid, build_id)
+        self.by_sid.pop(sid, None)
+
+    def subscription_count(self, sid: str) -> int:
+        return len(self.by_sid.get(sid, {}))
+
+    def _watch(self, build_id: int) -> Channel:
+        """The build's channel, once Redis confirms the pub/sub connection is subscribed."""
+        channel = self.channels.get(build_id)
+        if channel is None:
+            channel = self.channels[build_id] = Channel(build_id)
+            try:
+                self.pubsub.subscribe(store.build_channel(build_id))
+            except (redis.RedisError, AttributeError) as error:
+                del self.channels[build_id]
+                raise SubscribeError("the log service cannot reach Redis right now") from error
+        if not channel.ready.wait(SUBSCRIBE_TIMEOUT):
+            raise SubscribeError("the log service cannot reach Redis right now")
+        return channel
+
+    def _remove(self, sid: str, build_id: int) -> bool:
+        sub = self.by_sid.get(sid, {}).pop(build_id, None)
+        if sub is None:
+            return False
+        sub.active = False
+        channel = self.channels.get(build_id)
+        if channel is not None and channel.subs.get(sid) is sub:
+            del channel.subs[sid]
+            if not channel.subs:
+                channel.idle_since = time.monotonic()
+        return True
+
+    def _buffer(self, sub: Subscription, data: dict, lines: int) -> None:
+        if sub.overflowed:
+            return
+        sub.pending.append(data)
+        sub.pending_lines += lines
+        if sub.pending_lines > SYNC_BUFFER_LINES:
+            sub.pending, sub.pending_lines, sub.overflowed = [], 0, True
+
+    def _resync(self, sub: Subscription) -> None:
+        if sub.syncing or not sub.active:
+            return
+        sub.syncing = True
+        self.socketio.start_background_task(self._catch_up, sub)
+
+    def _catch_up(self, sub: Subscription) -> None:
+        """Send the subscriber the list from its cursor on, then switch it to live messages."""
+        backoff = 0.5
+        while sub.active:
+            sub.pending, sub.pending_lines, sub.overflowed = [], 0, False
+            try:
+                self._send_backlog(sub)
+                build = store.get_build(self.client, sub.build_id)
+            except redis.RedisError as error:
+                log.warning("catch-up of build %s for %s: %s", sub.build_id, sub.sid, error)
+                gevent.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            if not sub.active or sub.overflowed:
+                continue
+            # From here to the end nothing yields, so no live message can slip
+            # between the buffered ones and the switch to live. A final status
+            # that still owes lines waits: it is in the buffer or on its way.
+            if build is not None:
+                self._deliver_status(sub, build)
+            if self._drain(sub):
+                return
+
+    def _send_backlog(self, sub: Subscription) -> None:
+        while sub.active:
+            lines, times = store.read_lines(self.client, sub.build_id, sub.sent, self.chunk_lines)
+            if lines and sub.active:
+                self._emit_lines(sub.sid, sub.build_id, sub.sent + 1, lines, times)
+                sub.sent += len(lines)
+            if len(lines) < self.chunk_lines:
+                return
+
+    def _drain(self, sub: Subscription) -> bool:
+        """Apply the buffered messages; True when the subscriber is now live."""
+        pending, sub.pending, sub.pending_lines = sub.pending, [], 0
+        for data in pending:
+            if data.get("type") == "status":
+                if not self._deliver_status(sub, data["build"]):
+                    return False
+                continue
+            first, lines, times = data["first"], data["lines"], data["times"]
+            skip = new_part(sub.sent, first, len(lines))
+            if skip == GAP:
+                return False
+            if skip is not None:
+                self._emit_lines(sub.sid, sub.build_id, first + skip, lines[skip:], times[skip:])
+                sub.sent = first + len(lines) - 1
+        sub.syncing = False
+        return True
+
+    def _deliver_status(self, sub: Subscription, build: dict) -> bool:
+        """Send a status unless it is old news; False if it is final but lines are still owed."""
+        if build["lines"] > sub.sent and build["state"] in store.FINISHED_STATES:
+            return False
+        if is_newer_state(build["state"], sub.last_state):
+            sub.last_state = build["state"]
+            self.socketio.emit("status", build, namespace=NAMESPACE, to=sub.sid)
+        return True
+
+    def _emit_lines(self, to, build_id: int, first: int, lines: list, times: list) -> None:
+        payload = {"build": build_id, "first": first, "lines": lines, "times": times}
+        self.socketio.emit("lines", payload, namespace=NAMESPACE, to=to)

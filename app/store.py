@@ -1,0 +1,315 @@
+"""Build state, logs and events in Redis: the only module that knows key and channel names.
+
+Layout (``buildtail:`` prefix):
+
+- ``next-id``               counter of build ids
+- ``builds``                sorted set, every build id scored by itself (history)
+- ``running``               set of ids of running builds (the lease check reads it)
+- ``build:<id>``            hash, the build's state
+- ``build:<id>:lines``      list, one entry per log line: "<ms since epoch> <text>"
+- ``build:<id>:lease``      string with a TTL, renewed by the worker running the build
+- ``build:<id>:events``     channel: JSON ``lines`` batches and ``status`` changes
+- ``events``                channel: JSON ``build`` records for every build created or changed
+
+A log line is appended and published by one Lua script, so the list and the
+channel can never disagree: whoever reads the list and then hears the channel
+sees every line exactly once, in order, numbered by its list position.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+import redis
+
+PREFIX = "buildtail:"
+NEXT_ID = PREFIX + "next-id"
+HISTORY = PREFIX + "builds"
+RUNNING = PREFIX + "running"
+EVENTS = PREFIX + "events"
+
+QUEUED, RUNNING_STATE, SUCCEEDED, FAILED, CANCELLED = (
+    "queued",
+    "running",
+    "succeeded",
+    "failed",
+    "cancelled",
+)
+FINISHED_STATES = frozenset({SUCCEEDED, FAILED, CANCELLED})
+
+# KEYS: lines list, events channel, build hash.
+# ARGV: number the first line must get, the message to publish, the entries.
+# An append that was already applied (a retried write) changes nothing.
+APPEND_SCRIPT = """
+if redis.call('HGET', KEYS[3], 'state') ~= 'running' then
+  return -2
+end
+local length = redis.call('LLEN', KEYS[1])
+local first = tonumber(ARGV[1])
+local count = #ARGV - 2
+if length == first - 1 then
+  for i = 3, #ARGV, 4000 do
+    redis.call('RPUSH', KEYS[1], unpack(ARGV, i, math.min(i + 3999, #ARGV)))
+  end
+  redis.call('PUBLISH', KEYS[2], ARGV[2])
+  return length + count
+elseif length >= first - 1 + count then
+  return -1
+end
+return redis.error_reply('line ' .. first .. ' does not follow line ' .. length)
+"""
+
+
+class NotRunning(Exception):
+    """The build is no longer running (cancelled, or failed as lost): stop writing."""
+
+
+def build_key(build_id: int) -> str:
+    return f"{PREFIX}build:{build_id}"
+
+
+def lines_key(build_id: int) -> str:
+    return f"{PREFIX}build:{build_id}:lines"
+
+
+def lease_key(build_id: int) -> str:
+    return f"{PREFIX}build:{build_id}:lease"
+
+
+def build_channel(build_id: int) -> str:
+    return f"{PREFIX}build:{build_id}:events"
+
+
+def build_id_of_channel(channel: str) -> int | None:
+    """The build id a per-build channel belongs to, or None for other channels."""
+    head, _, rest = channel.partition(f"{PREFIX}build:")
+    if head or not rest.endswith(":events"):
+        return None
+    number = rest[: -len(":events")]
+    return int(number) if number.isdigit() else None
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def encode_entry(ms: int, text: str) -> str:
+    return f"{ms} {text}"
+
+
+def decode_entries(entries: Iterable[bytes | str]) -> tuple[list[str], list[int]]:
+    """Split stored entries into the line texts and their print times."""
+    lines, times = [], []
+    for entry in entries:
+        if isinstance(entry, bytes):
+            entry = entry.decode("utf-8", "replace")
+        stamp, _, text = entry.partition(" ")
+        lines.append(text)
+        times.append(int(stamp) if stamp.isdigit() else 0)
+    return lines, times
+
+
+def _text(value: bytes | str | None) -> str | None:
+    if value is None:
+        return None
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+
+
+def build_json(fields: dict, lines: int) -> dict[str, Any]:
+    """The public build record (SPEC section 4) from the stored hash."""
+    get = {_text(key): _text(value) for key, value in fields.items()}.get
+    exit_code = get("exit_code")
+    try:
+        params = json.loads(get("params") or "{}")
+    except ValueError:
+        params = {}
+    return {
+        "id": int(get("id")),
+        "recipe": get("recipe"),
+        "params": params,
+        "state": get("state"),
+        "reason": get("reason") or None,
+        "exit_code": int(exit_code) if exit_code not in (None, "") else None,
+        "created_at": get("created_at"),
+        "started_at": get("started_at") or None,
+        "finished_at": get("finished_at") or None,
+        "lines": lines,
+    }
+
+
+def create_build(client: redis.Redis, recipe: str, params: dict[str, str]) -> dict[str, Any]:
+    """Record a new queued build; its id exists before any task is queued."""
+    build_id = int(client.incr(NEXT_ID))
+    fields = {
+        "id": build_id,
+        "recipe": recipe,
+        "params": json.dumps(params, sort_keys=True),
+        "state": QUEUED,
+        "created_at": now_iso(),
+    }
+    build = build_json(fields, 0)
+    with client.pipeline(transaction=True) as pipe:
+        pipe.hset(build_key(build_id), mapping=fields)
+        pipe.zadd(HISTORY, {build_id: build_id})
+        pipe.publish(EVENTS, json.dumps({"type": "build", "build": build}))
+        pipe.execute()
+    return build
+
+
+def get_build(client: redis.Redis, build_id: int) -> dict[str, Any] | None:
+    with client.pipeline(transaction=False) as pipe:
+        pipe.hgetall(build_key(build_id))
+        pipe.llen(lines_key(build_id))
+        fields, lines = pipe.execute()
+    return build_json(fields, lines) if fields else None
+
+
+def list_builds(client: redis.Redis, limit: int, before: int | None = None) -> list[dict[str, Any]]:
+    """Newest first; ``before`` pages back through history. Expired builds are pruned."""
+    top = "+inf" if before is None else f"({before}"
+    ids = [int(i) for i in client.zrevrangebyscore(HISTORY, top, "-inf", start=0, num=limit)]
+    with client.pipeline(transaction=False) as pipe:
+        for build_id in ids:
+            pipe.hgetall(build_key(build_id))
+            pipe.llen(lines_key(build_id))
+        replies = pipe.execute()
+    builds, expired = [], []
+    for build_id, fields, lines in zip(ids, replies[::2], replies[1::2], strict=True):
+        if fields:
+            builds.append(build_json(fields, lines))
+        else:
+            expired.append(build_id)
+    if expired:
+        client.zrem(HISTORY, *expired)
+    return builds
+
+
+def line_count(client: redis.Redis, build_id: int) -> int:
+    return int(client.llen(lines_key(build_id)))
+
+
+def read_lines(
+    client: redis.Redis, build_id: int, after: int, limit: int
+) -> tuple[list[str], list[int]]:
+    """Lines ``after``+1 .. ``after``+``limit`` (fewer at the end of the log)."""
+    if limit <= 0:
+        return [], []
+    return decode_entries(client.lrange(lines_key(build_id), after, after + limit - 1))
+
+
+def append_lines(
+    client: redis.Redis,
+    build_id: int,
+    first: int,
+    lines: Sequence[str],
+    times: Sequence[int],
+) -> int:
+    """Append lines numbered ``first``.. and publish them, in one atomic step.
+
+    Idempotent: retrying an append that Redis already applied changes nothing.
+    Raises NotRunning once the build has been finished by someone else.
+    """
+    message = json.dumps({"type": "lines", "first": first, "lines": lines, "times": times})
+    entries = [encode_entry(ms, text) for ms, text in zip(times, lines, strict=True)]
+    result = int(
+        _append_script(client)(
+            keys=[lines_key(build_id), build_channel(build_id), build_key(build_id)],
+            args=[first, message, *entries],
+        )
+    )
+    if result == -2:
+        raise NotRunning(build_id)
+    return first - 1 + len(lines) if result == -1 else result
+
+
+@functools.lru_cache(maxsize=16)
+def _append_script(client: redis.Redis):
+    return client.register_script(APPEND_SCRIPT)
+
+
+def transition(
+    client: redis.Redis,
+    build_id: int,
+    from_states: Iterable[str],
+    changes: dict[str, Any],
+    *,
+    retention_seconds: int | None = None,
+    lease_seconds: int | None = None,
+) -> dict[str, Any] | None:
+    """Change a build's state only if it is in one of ``from_states``.
+
+    Returns the new build record, or None when the build is unknown or in
+    another state. The change is published on the build's channel (after every
+    line appended before it) and on the global channel, in one transaction.
+    """
+    allowed = set(from_states)
+    key, lines = build_key(build_id), lines_key(build_id)
+
+    def attempt(pipe: redis.client.Pipeline) -> dict[str, Any] | None:
+        fields = {_text(k): _text(v) for k, v in pipe.hgetall(key).items()}
+        if not fields or fields.get("state") not in allowed:
+            return None
+        fields.update(
+            {name: "" if value is None else str(value) for name, value in changes.items()}
+        )
+        build = build_json(fields, int(pipe.llen(lines)))
+        pipe.multi()
+        pipe.hset(key, mapping={k: "" if v is None else v for k, v in changes.items()})
+        pipe.publish(build_channel(build_id), json.dumps({"type": "status", "build": build}))
+        pipe.publish(EVENTS, json.dumps({"type": "build", "build": build}))
+        state = changes.get("state")
+        if state == RUNNING_STATE:
+            pipe.sadd(RUNNING, build_id)
+            if lease_seconds:
+                pipe.set(lease_key(build_id), "1", ex=lease_seconds)
+        if state in FINISHED_STATES:
+            pipe.srem(RUNNING, build_id)
+            pipe.delete(lease_key(build_id))
+            if retention_seconds:
+                pipe.expire(key, retention_seconds)
+                pipe.expire(lines, retention_seconds)
+        return build
+
+    return client.transaction(attempt, key, lines, value_from_callable=True)
+
+
+def request_cancel(client: redis.Redis, build_id: int) -> None:
+    """Ask the worker running the build to stop it; it checks between batches."""
+    client.hset(build_key(build_id), "cancel_requested", "1")
+
+
+def cancel_requested(client: redis.Redis, build_id: int) -> bool:
+    return client.hget(build_key(build_id), "cancel_requested") == b"1"
+
+
+def renew_lease(client: redis.Redis, build_id: int, seconds: int) -> None:
+    """Extend the running build's lease (a lapsed build has already been failed)."""
+    client.set(lease_key(build_id), "1", ex=seconds)
+
+
+def lapsed_builds(client: redis.Redis) -> list[int]:
+    """Running builds whose worker stopped renewing the lease."""
+    ids = [int(i) for i in client.smembers(RUNNING)]
+    if not ids:
+        return []
+    with client.pipeline(transaction=False) as pipe:
+        for build_id in ids:
+            pipe.exists(lease_key(build_id))
+        alive = pipe.execute()
+    return [build_id for build_id, exists in zip(ids, alive, strict=True) if not exists]
+
+
+def ping(client: redis.Redis) -> bool:
+    try:
+        return bool(client.ping())
+    except redis.RedisError:
+        return False

@@ -1,0 +1,149 @@
+"""The pages: the start form with recent builds, the live log page, the raw log."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from app import store
+from app.api import http_error
+from app.builds import QueueError, services, start_build
+from app.recipes import RecipeError
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("web", __name__)
+
+RECENT_BUILDS = 20
+RAW_CHUNK_LINES = 10_000
+# Front-end files served from node_modules, installed pinned from npm at setup.
+VENDOR_FILES = {
+    "socket.io.min.js": "socket.io-client/dist/socket.io.min.js",
+}
+
+
+def render_form(
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    selected: str | None = None,
+) -> tuple[str, int]:
+    recipes = list(services().recipes)
+    if selected not in {recipe.name for recipe in recipes}:
+        selected = recipes[0].name if recipes else None
+    builds = store.list_builds(services().redis, RECENT_BUILDS)
+    page = render_template(
+        "index.html",
+        recipes=recipes,
+        selected=selected,
+        errors=errors or {},
+        values=values or {},
+        builds=builds,
+    )
+    return page, status
+
+
+@bp.get("/")
+def index() -> tuple[str, int]:
+    return render_form(selected=request.args.get("recipe"))
+
+
+@bp.post("/builds")
+def create_build() -> Any:
+    recipe_name = request.form.get("recipe", "")
+    recipe = services().recipes.get(recipe_name)
+    params = {name: request.form.get(name, "") for name in (recipe.params if recipe else {})}
+    try:
+        build = start_build(recipe_name, params)
+    except RecipeError as error:
+        log.warning("start form refused: %s", error.message)
+        field = error.field if error.field in params else "recipe"
+        return render_form(400, {field: error.message}, params, recipe_name)
+    except QueueError as error:
+        return render_form(503, {"recipe": str(error)}, params, recipe_name)
+    return redirect(url_for("web.show_build", build_id=build["id"]), 303)
+
+
+@bp.get("/builds/<int:build_id>")
+def show_build(build_id: int) -> str:
+    build = store.get_build(services().redis, build_id)
+    if build is None:
+        abort(404, f"There is no build #{build_id}.")
+    return render_template("build.html", build=build)
+
+
+@bp.get("/builds/<int:build_id>/log.txt")
+def raw_log(build_id: int) -> Response:
+    client = services().redis
+    build = store.get_build(client, build_id)
+    if build is None:
+        abort(404, f"There is no build #{build_id}.")
+
+    def chunks():
+        after = 0
+        while True:
+            lines, _ = store.read_lines(client, build_id, after, RAW_CHUNK_LINES)
+            if lines:
+                yield "\n".join(lines) + "\n"
+            after += len(lines)
+            if len(lines) < RAW_CHUNK_LINES:
+                return
+
+    download = request.args.get("download") is not None
+    headers = (
+        {"Content-Disposition": f'attachment; filename="build-{build_id}.log"'} if download else {}
+    )
+    return Response(stream_with_context(chunks()), mimetype="text/plain", headers=headers)
+
+
+@bp.get("/vendor/<name>")
+def vendor(name: str) -> Response:
+    relative = VENDOR_FILES.get(name)
+    if relative is None:
+        abort(404)
+    path = Path(current_app.root_path).parent / "node_modules" / relative
+    if not path.is_file():
+        log.error("%s is missing: run ./dev setup", path)
+        abort(404)
+    return send_file(path, max_age=3600)
+
+
+@bp.get("/healthz")
+def healthz() -> tuple[dict[str, Any], int]:
+    ok = store.ping(services().redis)
+    return {"redis": "ok" if ok else "unreachable"}, 200 if ok else 503
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_failed(error: CSRFError) -> Any:
+    log.warning("refused %s %s: %s", request.method, request.path, error.description)
+    if request.path == url_for("web.create_build"):
+        message = "The form expired or did not come from this site; please submit it again."
+        return render_form(400, {"recipe": message}, selected=request.form.get("recipe"))
+    return render_error(error)
+
+
+@bp.app_errorhandler(HTTPException)
+def render_error(error: HTTPException) -> Any:
+    if request.path.startswith("/api/"):
+        return http_error(error)
+    if error.code and error.code >= 500:
+        log.error("%s %s: %s", request.method, request.path, error)
+    page = render_template("error.html", code=error.code, message=error.description)
+    return page, error.code or 500

@@ -1,0 +1,39 @@
+"""Default settings; every one can be overridden by an environment variable of the same name.
+
+Nothing here reads the environment: ``app.settings.load_settings`` does that when
+``create_app`` is called, so importing this module has no side effects.
+"""
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+HOST = "127.0.0.1"
+PORT = 5000
+# Empty means "random per start", which is only allowed on a loopback HOST.
+SECRET_KEY = ""
+RECIPES_FILE = "recipes.toml"
+WORKSPACE_ROOT = "var/workspaces"
+LOG_RETENTION_DAYS = 14
+MAX_LINE_BYTES = 65536
+MAX_LOG_BYTES = 67108864
+
+# Worker batching: a batch is written when its first line is this old, or when it
+# holds this many lines or bytes, whichever comes first.
+FLUSH_INTERVAL_MS = 50
+FLUSH_MAX_LINES = 2000
+FLUSH_MAX_BYTES = 1048576
+
+# A running build holds a lease that its worker renews; a build whose lease has
+# expired is failed as "worker lost" by the web process.
+LEASE_SECONDS = 15
+CANCEL_GRACE_SECONDS = 5
+
+# Socket replay and the polling API hand out at most this many lines at a time.
+REPLAY_CHUNK_LINES = 5000
+MAX_REQUEST_BYTES = 1048576
+
+# Redis connections per process for requests and replays (the web process adds
+# one pub/sub connection, whatever the number of viewers).
+REDIS_POOL_SIZE = 2
+MAX_SUBSCRIPTIONS_PER_CLIENT = 20
+MAX_SOCKET_MESSAGE_BYTES = 65536
+# Comma-separated origins allowed to open Socket.IO connections; empty means same origin only.
+SOCKETIO_ALLOWED_ORIGINS = ""

@@ -1,0 +1,24 @@
+"""Start buildtail's web and Socket.IO server: one gevent process."""
+
+from gevent import monkey
+
+monkey.patch_all()
+
+import logging  # noqa: E402
+
+from app import create_app  # noqa: E402
+from app.logs import configure_logging  # noqa: E402
+
+
+def main() -> None:
+    configure_logging()
+    app = create_app({"ASYNC_MODE": "gevent"})
+    services = app.extensions["buildtail"]
+    services.start_background()
+    host, port = app.config["HOST"], int(app.config["PORT"])
+    logging.getLogger("buildtail").info("serving on http://%s:%s/", host, port)
+    services.socketio.run(app, host=host, port=port, log_output=False)
+
+
+if __name__ == "__main__":
+    main()
