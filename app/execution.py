@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 # Variables a command inherits from the worker; everything else it gets from
 # its recipe's parameters, so a worker's secrets never reach a build.
+REDIS_RETRY_SECONDS = 60
 CHECK_INTERVAL = 0.25  # seconds between looks at cancel, timeout and lease
 
 INHERITED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "USER", "LOGNAME", "TMPDIR")
@@ -50,10 +51,22 @@ class LogWriter:
 
     def write(self, lines: list[str], times: list[int]) -> None:
         lines, times = self.budget.admit(lines, times)
-        if lines:
-            self.written = store.append_lines(
-                self.client, self.build_id, self.written + 1, lines, times
-            )
+        if not lines:
+            return
+        delay, deadline = 0.1, time.monotonic() + REDIS_RETRY_SECONDS
+        while True:
+            try:
+                self.written = store.append_lines(
+                    self.client, self.build_id, self.written + 1, lines, times
+                )
+                return
+            except (redis.ConnectionError, redis.TimeoutError) as error:
+                # Appends are idempotent by line number, so retrying is safe.
+                if time.monotonic() > deadline:
+                    raise
+                log.warning("build %s: Redis write failed (%s); retrying", self.build_id, error)
+                time.sleep(delay)
+                delay = min(delay * 2, 2.0)
 
 
 def command_env(build_id: int, params: dict[str, str]) -> dict[str, str]:

@@ -29,6 +29,9 @@ class BatchLimits:
     max_lines: int = 2000
     max_bytes: int = 1 << 20
     tick: float = 0.25
+    # After the command exits, how long to wait for the pipe to close: a
+    # process that left its group (setsid) could hold it open forever.
+    drain: float = 5.0
 
 
 def start_command(command: Sequence[str], cwd: str, env: Mapping[str, str]) -> subprocess.Popen:
@@ -85,6 +88,7 @@ def read_batches(
     times: list[int] = []
     size = 0
     opened = None
+    exited_at = None
     next_tick = time.monotonic() + limits.tick
     try:
         while True:
@@ -120,6 +124,10 @@ def read_batches(
                     # The leader is gone; anything it left behind would keep
                     # the pipe open forever.
                     signal_group(process, signal.SIGKILL)
+                    exited_at = exited_at or now
+                    if now - exited_at > limits.drain:
+                        log.warning("pid %s exited but its output never ended", process.pid)
+                        break
                 yield [], []
                 next_tick = time.monotonic() + limits.tick
         tail = splitter.finish()

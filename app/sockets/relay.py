@@ -94,6 +94,17 @@ class Relay:
             self.socketio.start_background_task(self._run_forever, self._read_loop, "relay")
             self.socketio.start_background_task(self._run_forever, self._sweep_loop, "sweeper")
 
+    def _spawn(self, function, *args) -> None:
+        """Run ``function`` in a greenlet whose death is logged, never silent."""
+
+        def guarded() -> None:
+            try:
+                function(*args)
+            except Exception:
+                log.exception("%s failed", function.__name__)
+
+        self.socketio.start_background_task(guarded)
+
     def _run_forever(self, loop, name: str) -> None:
         """Keep a background loop alive: log what kills it and start it again."""
         while True:
@@ -241,7 +252,7 @@ class Relay:
         sub = Subscription(sid, build_id, sent=after)
         channel.subs[sid] = sub
         self.by_sid.setdefault(sid, {})[build_id] = sub
-        self.socketio.start_background_task(self._catch_up, sub)
+        self._spawn(self._catch_up, sub)
         return build
 
     def unsubscribe(self, sid: str, build_id: int) -> bool:
@@ -293,7 +304,7 @@ class Relay:
         if sub.syncing or not sub.active:
             return
         sub.syncing = True
-        self.socketio.start_background_task(self._catch_up, sub)
+        self._spawn(self._catch_up, sub)
 
     def _catch_up(self, sub: Subscription) -> None:
         """Send the subscriber the list from its cursor on, then switch it to live messages."""
