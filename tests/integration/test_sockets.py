@@ -1,0 +1,152 @@
+"""The Socket.IO guarantee, against the real gevent server, a real worker and real clients."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+
+import psutil
+import pytest
+import requests
+
+from tests.conftest import start_server, wait_until
+from tests.viewer import Viewer
+
+pytestmark = [pytest.mark.integration, pytest.mark.socket]
+
+
+def start(url: str, recipe: str, **params) -> dict:
+    response = requests.post(f"{url}/api/builds", json={"recipe": recipe, "params": params})
+    assert response.status_code == 202, response.text
+    return response.json()
+
+
+def finished(viewer: Viewer) -> None:
+    assert viewer.finished.wait(120), "no final status"
+
+
+def test_subscribe_before_during_and_after_a_20000_line_build(server, worker):
+    build = start(server, "lines", LINES="20000")
+    before = Viewer(server)
+    ack = before.subscribe(build["id"])
+    assert ack["ok"] and ack["build"]["id"] == build["id"]
+    during = Viewer(server)
+    wait_until(lambda: before.lines(), 60, "the first lines")
+    assert during.subscribe(build["id"])["ok"]
+    finished(before)
+    finished(during)
+    after = Viewer(server)
+    assert after.subscribe(build["id"])["build"]["state"] == "succeeded"
+    finished(after)
+    for viewer in (before, during, after):
+        viewer.assert_exactly(1, 20000)
+        viewer.close()
+
+
+def test_twenty_viewers_joining_at_random_moments_each_get_every_line(server, worker):
+    total = 3000
+    build = start(server, "slow", LINES=str(total), DELAY="0.001")
+    viewers, at_ack = [], []
+
+    def join():
+        time.sleep(random.uniform(0, 2.5))
+        viewer = Viewer(server)
+        ack = viewer.subscribe(build["id"])
+        assert ack["ok"]
+        at_ack.append(ack["build"]["lines"])
+        viewers.append(viewer)
+
+    threads = [threading.Thread(target=join) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert any(0 < lines < total for lines in at_ack), at_ack
+    for viewer in viewers:
+        finished(viewer)
+        viewer.assert_exactly(1, total)
+        viewer.close()
+
+
+def test_reconnecting_with_after_gets_exactly_the_rest(server, worker):
+    build = start(server, "slow", LINES="400", DELAY="0.005")
+    first = Viewer(server)
+    first.subscribe(build["id"])
+    wait_until(lambda: len(first.lines()) >= 50, 60, "some lines")
+    first.close()
+    have = len(first.lines())
+    assert [n for n, _, _ in first.lines()] == list(range(1, have + 1))
+    second = Viewer(server)
+    assert second.subscribe(build["id"], after=have)["ok"]
+    finished(second)
+    second.assert_exactly(have + 1, 400)
+    second.close()
+
+
+def test_long_polling_viewer_gets_the_whole_log(server, worker):
+    build = start(server, "lines", LINES="5000")
+    viewer = Viewer(server, transports=("polling",))
+    viewer.subscribe(build["id"])
+    finished(viewer)
+    viewer.assert_exactly(1, 5000)
+    viewer.close()
+
+
+def test_bad_subscriptions_get_an_error_ack_and_the_server_keeps_serving(server, worker):
+    build = start(server, "lines", LINES="10")
+    viewer = Viewer(server)
+    for payload in ([1], {"build": "1"}, {"build": build["id"], "after": -1}, {},
+                    {"build": 999999999}, {"build": build["id"], "after": 10**9}):
+        ack = viewer.call("subscribe", payload)
+        assert ack["ok"] is False and isinstance(ack["error"], str), payload
+    assert viewer.subscribe(build["id"])["ok"]
+    finished(viewer)
+    viewer.assert_exactly(1, 10)
+    viewer.close()
+
+
+def test_follow_builds_announces_new_builds(server, worker):
+    viewer = Viewer(server)
+    announced = []
+    viewer.client.on("build", announced.append, namespace="/builds")
+    assert viewer.call("follow_builds", {})["ok"]
+    build = start(server, "lines", LINES="1")
+    wait_until(
+        lambda: any(b["id"] == build["id"] and b["state"] == "succeeded" for b in announced),
+        60, "the build's announcements",
+    )
+    viewer.close()
+
+
+def test_redis_connections_do_not_grow_with_viewers(settings, log_dir, worker):
+    """One pub/sub connection serves every viewer: 1 viewer and 50 hold the same count."""
+    service, url = start_server(settings, log_dir)
+    redis_port = int(settings["REDIS_URL"].rsplit(":", 1)[1].split("/")[0])
+
+    def connections() -> int:
+        return sum(
+            1 for c in psutil.Process(service.pid).net_connections(kind="tcp")
+            if c.raddr and c.raddr.port == redis_port and c.status == psutil.CONN_ESTABLISHED
+        )
+
+    try:
+        build = start(url, "slow", LINES="300", DELAY="0.02")
+        viewers = [Viewer(url)]
+        viewers[0].subscribe(build["id"])
+        wait_until(lambda: viewers[0].lines(), 30, "lines")
+        with_one = connections()
+        for _ in range(49):
+            viewer = Viewer(url)
+            assert viewer.subscribe(build["id"])["ok"]
+            viewers.append(viewer)
+        wait_until(lambda: all(v.lines() for v in viewers), 30, "every viewer to get lines")
+        with_fifty = connections()
+        print(f"web process Redis connections: 1 viewer {with_one}, 50 viewers {with_fifty}")
+        assert with_fifty == with_one, (with_one, with_fifty)
+        for viewer in viewers:
+            finished(viewer)
+            viewer.assert_exactly(1, 300)
+            viewer.close()
+    finally:
+        service.stop()
