@@ -150,3 +150,16 @@ def test_redis_connections_do_not_grow_with_viewers(settings, log_dir, worker):
             viewer.close()
     finally:
         service.stop()
+
+
+def test_viewers_of_a_cancelled_build_get_its_lines_then_cancelled(server, worker):
+    build = start(server, "slow", LINES="1000", DELAY="0.01")
+    viewer = Viewer(server)
+    viewer.subscribe(build["id"])
+    wait_until(lambda: len(viewer.lines()) > 20, 30, "some lines")
+    assert requests.post(f"{server}/api/builds/{build['id']}/cancel").status_code == 202
+    finished(viewer)
+    final = viewer.events[-1][1]
+    assert final["state"] == "cancelled"
+    assert [n for n, _, _ in viewer.lines()] == list(range(1, final["lines"] + 1))
+    viewer.close()
