@@ -45,8 +45,8 @@ def test_subscribe_before_during_and_after_a_20000_line_build(server, worker):
 
 
 def test_twenty_viewers_joining_at_random_moments_each_get_every_line(server, worker):
-    total = 3000
-    build = start(server, "slow", LINES=str(total), DELAY="0.001")
+    total = 20000
+    build = start(server, "slow", LINES=str(total), DELAY="0.0001")
     viewers, at_ack = [], []
 
     def join():
