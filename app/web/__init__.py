@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     redirect,
     render_template,
     request,
-    send_file,
     stream_with_context,
     url_for,
 )
@@ -32,10 +29,6 @@ bp = Blueprint("web", __name__)
 
 RECENT_BUILDS = 20
 RAW_CHUNK_LINES = 10_000
-# Front-end files served from node_modules, installed pinned from npm at setup.
-VENDOR_FILES = {
-    "socket.io.min.js": "socket.io-client/dist/socket.io.min.js",
-}
 
 
 def render_form(
@@ -55,6 +48,7 @@ def render_form(
         errors=errors or {},
         values=values or {},
         builds=builds,
+        page_size=RECENT_BUILDS,
     )
     return page, status
 
@@ -110,18 +104,6 @@ def raw_log(build_id: int) -> Response:
         {"Content-Disposition": f'attachment; filename="build-{build_id}.log"'} if download else {}
     )
     return Response(stream_with_context(chunks()), mimetype="text/plain", headers=headers)
-
-
-@bp.get("/vendor/<name>")
-def vendor(name: str) -> Response:
-    relative = VENDOR_FILES.get(name)
-    if relative is None:
-        abort(404)
-    path = Path(current_app.root_path).parent / "node_modules" / relative
-    if not path.is_file():
-        log.error("%s is missing: run ./dev setup", path)
-        abort(404)
-    return send_file(path, max_age=3600)
 
 
 @bp.get("/healthz")

@@ -1,0 +1,56 @@
+// The build page's header and tab title, kept in step with the build's status.
+
+export const FINISHED = new Set(["succeeded", "failed", "cancelled"]);
+const TITLE_MARK = { succeeded: "✓", failed: "✗", cancelled: "⊘", running: "▶", queued: "…" };
+
+function formatSeconds(seconds) {
+  const hours = Math.floor(seconds / 3600);
+  const minutes = Math.floor(seconds / 60) % 60;
+  if (hours) return hours + "h " + minutes + "m " + (seconds % 60) + "s";
+  return (minutes ? minutes + "m " : "") + (seconds % 60) + "s";
+}
+
+export class BuildHeader {
+  constructor(document) {
+    this.badge = document.getElementById("state");
+    this.started = document.getElementById("started");
+    this.duration = document.getElementById("duration");
+    this.result = document.getElementById("result");
+    this.cancel = document.getElementById("cancel");
+    this.document = document;
+    this.build = null;
+    setInterval(() => this.tick(), 1000);
+  }
+
+  update(build) {
+    this.build = build;
+    this.badge.textContent = build.state;
+    this.badge.className = "badge state-" + build.state;
+    this.document.title = (TITLE_MARK[build.state] || "") + " #" + build.id + " " + build.recipe + " · buildtail";
+    this.cancel.hidden = FINISHED.has(build.state);
+    if (build.reason) this.result.textContent = build.reason;
+    else if (build.exit_code !== null && build.exit_code !== undefined) this.result.textContent = "exit code " + build.exit_code;
+    else this.result.textContent = "–";
+    if (build.started_at) {
+      this.started.textContent = new Date(build.started_at).toLocaleString();
+      this.started.dateTime = build.started_at;
+    }
+    this.tick();
+  }
+
+  get finished() {
+    return this.build !== null && FINISHED.has(this.build.state);
+  }
+
+  /** When the build started, in ms since the epoch, or null. */
+  get startedAt() {
+    return this.build && this.build.started_at ? Date.parse(this.build.started_at) : null;
+  }
+
+  tick() {
+    const build = this.build;
+    if (!build || !build.started_at) return;
+    const end = build.finished_at ? Date.parse(build.finished_at) : Date.now();
+    this.duration.textContent = formatSeconds(Math.max(0, Math.round((end - Date.parse(build.started_at)) / 1000)));
+  }
+}
