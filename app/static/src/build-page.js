@@ -180,6 +180,7 @@ function start() {
     } catch (error) {
       // Never expected: the server sends every line once, in order. Ask again.
       console.error(error);
+      root.dataset.gaps = Number(root.dataset.gaps || 0) + 1;
       socket.emit("unsubscribe", { build: buildId });
       subscribe();
       return;
