@@ -136,11 +136,13 @@ def start_worker(settings: dict[str, str], log_dir: Path, concurrency: int = 2) 
     return service
 
 
-def start_server(settings: dict[str, str], log_dir: Path) -> tuple[Service, str]:
-    """The real gevent server (server.py) on a free port; returns it and its base URL."""
-    port = free_port()
+def start_server(
+    settings: dict[str, str], log_dir: Path, port: int | None = None, name: str = "server"
+) -> tuple[Service, str]:
+    """The real gevent server (server.py), on a free port unless told; returns it and its URL."""
+    port = port or free_port()
     service = Service(
-        "server", [sys.executable, "server.py"],
+        name, [sys.executable, "server.py"],
         service_env(settings, PORT=str(port), HOST="127.0.0.1"), log_dir,
     )
     url = f"http://127.0.0.1:{port}"

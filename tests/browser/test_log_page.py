@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+import signal
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import start
-from tests.conftest import wait_for_state
+from tests.conftest import start_server, wait_for_state
 
 pytestmark = pytest.mark.browser
 
@@ -233,3 +234,24 @@ def test_cancel_then_rebuild(server, worker, page, redis_client):
     expect(page.locator("#L1")).to_be_visible(timeout=30_000)
     page.click("#cancel")
     expect(page.locator("#state")).to_have_text("cancelled", timeout=30_000)
+
+
+def test_page_resumes_after_the_server_restarts(settings, log_dir, worker, client, page):
+    """The page reconnects by itself and asks for what it lacks: every line, once."""
+    first_server, url = start_server(settings, log_dir, name="server-before-restart")
+    port = int(url.rsplit(":", 1)[1])
+    build = start(client, "slow", LINES="400", DELAY="0.02")
+    page.goto(f"{url}/builds/{build}")
+    wait_for_lines(page, 50)
+    first_server.stop(signal.SIGKILL)
+    expect(page.locator("#connection")).to_have_text("reconnecting", timeout=30_000)
+    second_server, _ = start_server(settings, log_dir, port=port, name="server-after-restart")
+    try:
+        expect(page.locator("#connection")).to_have_text("live", timeout=30_000)
+        expect(page.locator("#state")).to_have_text("succeeded", timeout=60_000)
+        wait_for_lines(page, 400)
+        assert_every_line_once(page, 400)
+        rows = rendered_rows(page)
+        assert rows == [(n, f"line {n}") for n in range(rows[0][0], 401)]
+    finally:
+        second_server.stop()

@@ -209,6 +209,7 @@ function start() {
     if (header.finished) {
       // The final status comes after the last line: nothing more will arrive.
       setConnection("finished");
+      performance.mark("log-complete", { detail: { lines: model.count } });
       socket.disconnect();
     }
   });
