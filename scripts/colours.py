@@ -15,6 +15,6 @@ print("::endgroup::")
 print("HTML stays text: <img src=x onerror=alert(1)> <b>not bold</b>")
 for percent in range(0, 101, 10):
     print(f"\rprogress [{'#' * (percent // 10):<10}] {percent}%", end="", flush=True)
-    time.sleep(0.1)
+    time.sleep(0.5)
 print()
 print(f"{ESC}32mall done{ESC}0m")

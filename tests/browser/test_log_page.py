@@ -83,7 +83,7 @@ def test_ansi_codes_become_styled_spans(server, worker, client, page):
     expect(page.locator("#state")).to_have_text("succeeded", timeout=60_000)
     red = page.locator("#L1 .text span").first
     expect(red).to_have_text("red text")
-    expect(red).to_have_css("color", "rgb(187, 0, 0)")
+    expect(red).to_have_css("color", "rgb(255, 123, 114)")  # red, made readable on dark
     expect(page.locator("#L1 .text")).to_have_text("red text plain")
     expect(page.locator("#L2 .text span")).to_have_css("color", "rgb(255, 135, 0)")
     expect(page.locator("#L3 .text span")).to_have_css("color", "rgb(1, 2, 3)")

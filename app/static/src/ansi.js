@@ -47,6 +47,23 @@ const DECORATION_CLASSES = {
   hidden: "a-hidden",
 };
 
+// The 16 basic colours as anser names them, shown in shades that stay readable
+// on the dark log background (pure blue or black on near-black is not).
+const READABLE = new Map([
+  ["0, 0, 0", "110, 118, 129"], ["187, 0, 0", "255, 123, 114"],
+  ["0, 187, 0", "63, 185, 80"], ["187, 187, 0", "210, 153, 34"],
+  ["0, 0, 187", "88, 166, 255"], ["187, 0, 187", "188, 140, 255"],
+  ["0, 187, 187", "57, 197, 207"], ["255,255,255", "177, 186, 196"],
+  ["85, 85, 85", "139, 148, 158"], ["255, 85, 85", "255, 161, 152"],
+  ["0, 255, 0", "86, 211, 100"], ["255, 255, 85", "227, 179, 65"],
+  ["85, 85, 255", "121, 192, 255"], ["255, 85, 255", "210, 168, 255"],
+  ["85, 255, 255", "86, 212, 221"], ["255, 255, 255", "255, 255, 255"],
+]);
+
+function readable(color) {
+  return color === null ? null : READABLE.get(color) || color;
+}
+
 /**
  * Styled pieces of one line: [{text, color, background, classes}]. Colours are
  * "r, g, b" strings (16, 256 and 24-bit alike), applied through the CSSOM,
@@ -61,6 +78,6 @@ export function styledPieces(raw) {
       .map(function (name) { return DECORATION_CLASSES[name]; })
       .filter(Boolean)
       .join(" ");
-    return { text: chunk.content, color: chunk.fg, background: chunk.bg, classes };
+    return { text: chunk.content, color: readable(chunk.fg), background: readable(chunk.bg), classes };
   });
 }
