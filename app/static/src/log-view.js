@@ -7,6 +7,9 @@
 import { styledPieces } from "./ansi.js";
 
 const OVERSCAN_ROWS = 30;
+// Browsers cap an element's height (Chrome near 33.5 million px, Firefox near
+// 17.9 million); past this the scrollbar maps onto the rows proportionally.
+const MAX_CANVAS_PX = 8000000;
 
 function formatDuration(ms) {
   const seconds = ms / 1000;
@@ -182,27 +185,33 @@ export class LogView {
     this.frame = 0;
     const model = this.model;
     const rows = model.rows;
-    const height = rows * this.rowHeight;
-    if (this.canvas.style.height !== height + "px") this.canvas.style.height = height + "px";
     const scroller = this.scroller;
+    const viewport = scroller.clientHeight;
+    const total = rows * this.rowHeight;
+    const height = Math.min(total, MAX_CANVAS_PX);
+    if (this.canvas.style.height !== height + "px") this.canvas.style.height = height + "px";
+    // Scrolling one pixel moves `scale` pixels through the rows (1 unless capped).
+    const scale = total > height && height > viewport ? (total - viewport) / (height - viewport) : 1;
     if (this.pendingScroll) {
       const row = model.rowOfLine(this.pendingScroll);
       this.pendingScroll = null;
-      const limit = Math.max(0, scroller.scrollHeight - scroller.clientHeight);
-      const top = row === null ? null : Math.min(limit, Math.max(0, Math.round(row * this.rowHeight - scroller.clientHeight / 3)));
+      const limit = Math.max(0, scroller.scrollHeight - viewport);
+      const top = row === null ? null : Math.min(limit, Math.max(0, Math.round((row * this.rowHeight - viewport / 3) / scale)));
       if (top !== null && Math.abs(scroller.scrollTop - top) >= 1) {
         // This scroll is ours, not the reader's: it must not resume following.
         this.ignoreScroll = true;
         scroller.scrollTop = top;
       }
     } else if (this.following) {
-      const bottom = Math.max(0, height - scroller.clientHeight);
+      const bottom = Math.max(0, height - viewport);
       if (Math.abs(scroller.scrollTop - bottom) >= 1) scroller.scrollTop = bottom;
     }
-    const first = Math.max(0, Math.floor(scroller.scrollTop / this.rowHeight) - OVERSCAN_ROWS);
-    const last = Math.min(rows - 1, Math.ceil((scroller.scrollTop + scroller.clientHeight) / this.rowHeight) + OVERSCAN_ROWS);
+    const offset = scroller.scrollTop * scale; // of the viewport's top, in row pixels
+    const first = Math.max(0, Math.floor(offset / this.rowHeight) - OVERSCAN_ROWS);
+    const last = Math.min(rows - 1, Math.ceil((offset + viewport) / this.rowHeight) + OVERSCAN_ROWS);
     this.renderRows(first, last);
-    const lastVisible = Math.floor((scroller.scrollTop + scroller.clientHeight - 1) / this.rowHeight);
+    this.window.style.transform = "translateY(" + (scroller.scrollTop + first * this.rowHeight - offset) + "px)";
+    const lastVisible = Math.floor((offset + viewport - 1) / this.rowHeight);
     this.below = Math.max(0, rows - 1 - lastVisible);
     if (this.hooks.onRendered) this.hooks.onRendered();
   }
@@ -231,7 +240,6 @@ export class LogView {
       old.last = last;
       this.updateGroupHeaders(nodes);
     }
-    this.window.style.transform = "translateY(" + first * this.rowHeight + "px)";
   }
 
   updateGroupHeaders(nodes) {
