@@ -47,13 +47,19 @@ def following(page) -> bool:
     return page.locator("#follow").is_hidden()
 
 
-def test_start_from_the_form_watch_live_and_reload(server, worker, page):
+def start_from_form(page, server: str, recipe: str, **fields: str) -> int:
+    """Fill and submit the home page's form like a person; returns the new build's id."""
     page.goto(server + "/")
-    page.select_option("#recipe", "slow")
-    page.fill("#slow-LINES", "60")
-    page.fill("#slow-DELAY", "0.05")
+    page.select_option("#recipe", recipe)
+    for name, value in fields.items():
+        page.fill(f"#{recipe}-{name}", value)
     page.click("#start-form button[type=submit]")
     page.wait_for_url("**/builds/*")
+    return int(page.url.rsplit("/", 1)[1])
+
+
+def test_start_from_the_form_watch_live_and_reload(server, worker, page):
+    start_from_form(page, server, "slow", LINES="60", DELAY="0.05")
     expect(page.locator("#connection")).to_have_text("live")
     expect(page.locator("#L1 .text")).to_have_text("line 1", timeout=30_000)
     page.reload()
@@ -67,11 +73,7 @@ def test_start_from_the_form_watch_live_and_reload(server, worker, page):
 
 
 def test_html_in_a_log_line_stays_text(server, worker, page):
-    page.goto(server + "/")
-    page.select_option("#recipe", "echo")
-    page.fill("#echo-MESSAGE", "<img src=x onerror=alert(1)>")
-    page.click("#start-form button[type=submit]")
-    page.wait_for_url("**/builds/*")
+    start_from_form(page, server, "echo", MESSAGE="<img src=x onerror=alert(1)>")
     expect(page.locator("#state")).to_have_text("succeeded", timeout=60_000)
     expect(page.locator("#L1 .text")).to_have_text("<img src=x onerror=alert(1)>")
     assert page.locator("#log img").count() == 0
@@ -214,13 +216,7 @@ def test_timestamps_show_elapsed_and_clock_time(server, worker, client, page, re
 
 
 def test_cancel_then_rebuild(server, worker, page, redis_client):
-    page.goto(server + "/")
-    page.select_option("#recipe", "slow")
-    page.fill("#slow-LINES", "500")
-    page.fill("#slow-DELAY", "0.1")
-    page.click("#start-form button[type=submit]")
-    page.wait_for_url("**/builds/*")
-    first = int(page.url.rsplit("/", 1)[1])
+    first = start_from_form(page, server, "slow", LINES="500", DELAY="0.1")
     expect(page.locator("#L1")).to_be_visible(timeout=30_000)
     page.click("#cancel")
     expect(page.locator("#state")).to_have_text("cancelled", timeout=30_000)

@@ -76,8 +76,9 @@ function renderText(container, raw, marks) {
 
 export class LogView {
   /**
-   * scroller: the scrolling element; model: a LogModel; hooks: {onFollowChange,
-   * onToggleGroup(group), onLineClick(number, event), marksOn(number)}.
+   * scroller: the scrolling element; model: a LogModel; hooks: marksOn(number,
+   * shift) for search matches, onToggleGroup(group), onLineClick(number, event),
+   * onFollowChange(following) and onRendered().
    */
   constructor(scroller, model, hooks) {
     this.scroller = scroller;
@@ -131,7 +132,6 @@ export class LogView {
   setTimestamps(mode, origin) {
     this.timestamps = mode;
     this.timeOrigin = origin;
-    this.scroller.classList.toggle("with-times", mode !== "off");
     this.refresh(true);
   }
 
@@ -164,7 +164,6 @@ export class LogView {
   /** Bring line `number` into view a third from the top, and stop following. */
   scrollToLine(number) {
     this.model.reveal(number);
-    this.stale = true;
     this.setFollowing(false);
     this.pendingScroll = number;
     this.refresh(true);
