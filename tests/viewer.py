@@ -4,9 +4,25 @@ from __future__ import annotations
 
 import threading
 
+import engineio
 import socketio
 
 FINISHED = {"succeeded", "failed", "cancelled"}
+
+
+class InOrderEngineIO(engineio.Client):
+    """engineio.Client hands every message to a new thread, so under load two
+    messages can be handled out of order; a viewer must see them as they came."""
+
+    def _trigger_event(self, event, *args, **kwargs):
+        if event == "message":
+            kwargs.pop("run_async", None)
+        return super()._trigger_event(event, *args, **kwargs)
+
+
+class InOrderClient(socketio.Client):
+    def _engineio_client_class(self):
+        return InOrderEngineIO
 
 
 class Viewer:
@@ -14,7 +30,7 @@ class Viewer:
         self.url = url
         self.events: list[tuple[str, dict]] = []
         self.finished = threading.Event()
-        self.client = socketio.Client(reconnection=False)
+        self.client = InOrderClient(reconnection=False)
         self.client.on("lines", self._on_lines, namespace="/builds")
         self.client.on("status", self._on_status, namespace="/builds")
         self.client.connect(url, namespaces=["/builds"], transports=list(transports))
