@@ -1,10 +1,14 @@
-"""Prints LINES lines at RATE lines a second, in 10 ms ticks; each starts with its print time."""
+"""Prints LINES lines at RATE lines a second in 10 ms ticks, from START_AT (ms since
+the epoch, 0 for at once); each line starts with its print time."""
 
 import os
 import sys
 import time
 
 total, rate = int(os.environ["LINES"]), int(os.environ["RATE"])
+start_at = int(os.environ.get("START_AT") or 0) / 1000
+if start_at > time.time():
+    time.sleep(start_at - time.time())
 out = sys.stdout
 start = time.monotonic()
 printed = 0
