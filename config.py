@@ -18,7 +18,7 @@ MAX_LOG_BYTES = 67108864
 # Worker batching: a batch is written when its first line is this old, or when it
 # holds this many lines or bytes, whichever comes first.
 FLUSH_INTERVAL_MS = 50
-FLUSH_MAX_LINES = 2000
+FLUSH_MAX_LINES = 5000
 FLUSH_MAX_BYTES = 1048576
 
 # A running build holds a lease that its worker renews; a build whose lease has

@@ -20,7 +20,7 @@ import redis
 from app import store
 from app.output import LineSplitter, LogBudget
 from app.recipes import Recipe, Recipes
-from app.runner import BatchLimits, read_batches, start_command, stop_group
+from app.runner import BatchLimits, OutputReader, signal_group, start_command, stop_group
 from app.settings import retention_seconds
 
 log = logging.getLogger(__name__)
@@ -114,17 +114,31 @@ def run_recipe(
             [f"[buildtail] could not start {recipe.command[0]}: {error}"], [store.now_ms()]
         )
         return Outcome(store.FAILED, "could not start the command")
+    reader = OutputReader(process, LineSplitter(int(settings["MAX_LINE_BYTES"])), limits)
     deadline = time.monotonic() + recipe.timeout
     next_renewal = time.monotonic() + lease_seconds / 3
     next_check = 0.0
+    last_write = 0.0
+    exited_at = None
     stopped: Outcome | None = None
     try:
-        for lines, times in read_batches(
-            process, LineSplitter(int(settings["MAX_LINE_BYTES"])), limits
-        ):
-            if lines:
-                writer.write(lines, times)
+        while True:
+            batch = reader.take(last_write + limits.interval, time.monotonic() + CHECK_INTERVAL)
+            if batch.lines:
+                writer.write(batch.lines, batch.times)
+                last_write = time.monotonic()
+            if batch.ended:
+                break
             now = time.monotonic()
+            if not batch.lines and process.poll() is not None:
+                # The leader is gone; anything it left in its group would keep
+                # the pipe open, and one that left the group is given `drain`.
+                signal_group(process, signal.SIGKILL)
+                exited_at = exited_at or now
+                if now - exited_at > limits.drain:
+                    log.warning("build %s: the output never ended after its command exited",
+                                build_id)
+                    break
             if stopped or now < next_check:
                 continue
             next_check = now + CHECK_INTERVAL
@@ -142,6 +156,7 @@ def run_recipe(
         stop_group(process, grace)
         raise
     finally:
+        reader.stop()
         if process.poll() is None:
             stop_group(process, grace)
     if stopped:

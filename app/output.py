@@ -35,17 +35,34 @@ class LineSplitter:
         self._partial += chunk
         if b"\n" not in chunk and len(self._partial) <= self.max_line_bytes:
             return []
-        pieces = self._partial.split(b"\n")
-        self._partial = bytearray(pieces.pop())
-        lines = []
-        for piece in pieces:
-            if len(piece) > self.max_line_bytes:
-                lines.extend(self._split_long(bytes(piece), keep_tail=False))
-            else:
-                lines.append(decode_line(piece))
+        end = self._partial.rfind(b"\n")
+        complete = bytes(self._partial[:end]) if end >= 0 else b""
+        self._partial = self._partial[end + 1 :]
+        lines = self._lines_of(complete) if end >= 0 else []
         if len(self._partial) > self.max_line_bytes:
             lines.extend(self._split_long(bytes(self._partial), keep_tail=True))
         return lines
+
+    def _lines_of(self, complete: bytes) -> list[str]:
+        """The lines of newline-separated bytes: decoded in one step unless one is too long."""
+        if len(complete) > self.max_line_bytes and any(
+            len(piece) > self.max_line_bytes for piece in complete.split(b"\n")
+        ):
+            lines = []
+            for piece in complete.split(b"\n"):
+                if len(piece) > self.max_line_bytes:
+                    lines.extend(self._split_long(piece, keep_tail=False))
+                else:
+                    lines.append(decode_line(piece))
+            return lines
+        # "\n" never occurs inside a UTF-8 sequence, so decoding the whole run
+        # at once replaces exactly the bytes that decoding each line would.
+        text = complete.decode("utf-8", "replace")
+        if "\r" in text:
+            text = text.replace("\r\n", "\n")
+            if text.endswith("\r"):
+                text = text[:-1]
+        return text.split("\n")
 
     def finish(self) -> list[str]:
         """The unterminated last line, if the command ended without a newline."""
@@ -84,6 +101,10 @@ class LogBudget:
         if self.truncated:
             self.dropped += len(lines)
             return [], []
+        size = len("\n".join(lines).encode("utf-8", "replace")) + 1
+        if self.used + size <= self.max_bytes:
+            self.used += size
+            return lines, times
         kept = 0
         for line in lines:
             size = len(line.encode("utf-8", "replace")) + 1
@@ -91,8 +112,6 @@ class LogBudget:
                 break
             self.used += size
             kept += 1
-        if kept == len(lines):
-            return lines, times
         self.truncated = True
         self.dropped += len(lines) - kept
         notice = self.NOTICE.format(limit=self.max_bytes)

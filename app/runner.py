@@ -5,33 +5,52 @@ Nothing here knows about Redis or Celery: the caller decides what a batch is for
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import selectors
 import signal
 import subprocess
+import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections import deque
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from app.output import LineSplitter
 
 log = logging.getLogger(__name__)
 
-READ_SIZE = 65536
+READ_SIZE = 1 << 20
+PIPE_BYTES = 1 << 20
+BUSY_READ_BYTES = 8192
+BUSY_PAUSE = 0.002
+F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)  # Linux
 
 
 @dataclass(frozen=True)
 class BatchLimits:
-    """When a batch of lines is handed over: whichever limit is reached first."""
+    """How output is handed to the writer."""
 
+    # While output keeps coming, at most one batch per interval; the first
+    # line after a quiet spell goes at once.
     interval: float = 0.05
-    max_lines: int = 2000
+    max_lines: int = 5000
     max_bytes: int = 1 << 20
+    # How far the reader may run ahead of a slow writer before the command's
+    # pipe is left to fill (and the command to wait).
+    buffer_bytes: int = 64 << 20
     tick: float = 0.25
     # After the command exits, how long to wait for the pipe to close: a
     # process that left its group (setsid) could hold it open forever.
     drain: float = 5.0
+
+
+@dataclass
+class Batch:
+    lines: list[str]
+    times: list[int]
+    ended: bool  # the output has ended and this is the last of it
 
 
 def start_command(command: Sequence[str], cwd: str, env: Mapping[str, str]) -> subprocess.Popen:
@@ -40,7 +59,7 @@ def start_command(command: Sequence[str], cwd: str, env: Mapping[str, str]) -> s
     A new session makes the command the leader of its own process group, so a
     stop reaches everything it started.
     """
-    return subprocess.Popen(
+    process = subprocess.Popen(
         list(command),
         cwd=cwd,
         env=dict(env),
@@ -49,6 +68,13 @@ def start_command(command: Sequence[str], cwd: str, env: Mapping[str, str]) -> s
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+    # A roomier pipe lets a fast command run on while the reader is briefly
+    # off the CPU, instead of blocking every 64 KB.
+    try:
+        fcntl.fcntl(process.stdout.fileno(), F_SETPIPE_SZ, PIPE_BYTES)
+    except OSError:
+        pass  # the system's pipe-max-size is smaller: the default pipe works too
+    return process
 
 
 def signal_group(process: subprocess.Popen, signum: int) -> None:
@@ -69,72 +95,103 @@ def stop_group(process: subprocess.Popen, grace: float) -> None:
     process.wait()
 
 
-def read_batches(
-    process: subprocess.Popen, splitter: LineSplitter, limits: BatchLimits
-) -> Iterator[tuple[list[str], list[int]]]:
-    """Yield ``(lines, times)`` batches until the command's output ends.
+class OutputReader:
+    """Reads a command's output on its own thread, so the command never waits
+    for the writer unless the writer falls a whole buffer behind.
 
-    Each line is stamped (ms since the epoch) when it is read. A batch is yielded
-    once its first line is ``limits.interval`` old or it is full; an empty batch
-    is yielded every ``limits.tick`` so the caller can check for cancel and
-    timeout even when the command is silent. When the command exits, whatever
-    it left running in its group is killed so the pipe reaches its end.
+    Each line is stamped (ms since the epoch, never decreasing) when it is read.
     """
-    fd = process.stdout.fileno()
-    os.set_blocking(fd, False)
-    selector = selectors.DefaultSelector()
-    selector.register(fd, selectors.EVENT_READ)
-    lines: list[str] = []
-    times: list[int] = []
-    size = 0
-    opened = None
-    exited_at = None
-    next_tick = time.monotonic() + limits.tick
-    try:
-        while True:
-            now = time.monotonic()
-            deadline = next_tick if opened is None else min(next_tick, opened + limits.interval)
-            eof = False
-            if selector.select(max(0.0, deadline - now)):
-                try:
-                    chunk = os.read(fd, READ_SIZE)
-                except BlockingIOError:
-                    chunk = None
-                if chunk == b"":
-                    eof = True
-                elif chunk:
-                    stamp = time.time_ns() // 1_000_000
-                    new = splitter.feed(chunk)
-                    if new:
-                        lines.extend(new)
-                        times.extend([stamp] * len(new))
-                        size += len(chunk)
-                        if opened is None:
-                            opened = time.monotonic()
-            if eof:
-                break
-            now = time.monotonic()
-            full = len(lines) >= limits.max_lines or size >= limits.max_bytes
-            if lines and (full or now - opened >= limits.interval):
-                yield lines, times
-                lines, times, size, opened = [], [], 0, None
-                next_tick = now + limits.tick
-            elif now >= next_tick:
-                if process.poll() is not None:
-                    # The leader is gone; anything it left behind would keep
-                    # the pipe open forever.
-                    signal_group(process, signal.SIGKILL)
-                    exited_at = exited_at or now
-                    if now - exited_at > limits.drain:
-                        log.warning("pid %s exited but its output never ended", process.pid)
-                        break
-                yield [], []
-                next_tick = time.monotonic() + limits.tick
-        tail = splitter.finish()
-        if tail:
-            lines.extend(tail)
-            times.extend([time.time_ns() // 1_000_000] * len(tail))
-        if lines:
-            yield lines, times
-    finally:
-        selector.close()
+
+    def __init__(self, process: subprocess.Popen, splitter: LineSplitter, limits: BatchLimits):
+        self.process = process
+        self.splitter = splitter
+        self.limits = limits
+        self._ready = threading.Condition()
+        self._chunks: deque[tuple[int, list[str], int]] = deque()  # (stamp, lines, bytes)
+        self._lines = 0
+        self._bytes = 0
+        self._ended = False
+        self._stopped = False
+        self._last_stamp = 0
+        self._thread = threading.Thread(
+            target=self._read, name=f"output-of-{process.pid}", daemon=True
+        )
+        self._thread.start()
+
+    def _read(self) -> None:
+        fd = self.process.stdout.fileno()
+        selector = selectors.DefaultSelector()
+        selector.register(fd, selectors.EVENT_READ)
+        try:
+            while not self._stopped:
+                if not selector.select(self.limits.tick):
+                    continue
+                chunk = os.read(fd, READ_SIZE)
+                if not chunk:
+                    break
+                lines = self.splitter.feed(chunk)
+                if lines:
+                    self._put(lines, len(chunk))
+                if len(chunk) >= BUSY_READ_BYTES:
+                    # Output is pouring in: let it gather in the pipe for a
+                    # moment, so each read (and each line split) covers more.
+                    time.sleep(BUSY_PAUSE)
+            tail = self.splitter.finish()
+            if tail and not self._stopped:
+                self._put(tail, 0)
+        except OSError as error:
+            log.warning("reading the output of pid %s failed: %s", self.process.pid, error)
+        finally:
+            selector.close()
+            with self._ready:
+                self._ended = True
+                self._ready.notify_all()
+
+    def _put(self, lines: list[str], size: int) -> None:
+        stamp = max(self._last_stamp, time.time_ns() // 1_000_000)
+        self._last_stamp = stamp
+        with self._ready:
+            while self._bytes >= self.limits.buffer_bytes and not self._stopped:
+                self._ready.wait(self.limits.tick)
+            self._chunks.append((stamp, lines, size))
+            self._lines += len(lines)
+            self._bytes += size
+            self._ready.notify_all()
+
+    def take(self, earliest: float, latest: float) -> Batch:
+        """The next batch: lines once there are some and ``earliest`` (monotonic)
+        has passed or a batch is full; an empty batch at ``latest``."""
+        limits = self.limits
+        with self._ready:
+            while not self._ended:
+                now = time.monotonic()
+                if self._lines and (now >= earliest or self._lines >= limits.max_lines):
+                    break
+                if now >= latest:
+                    break
+                self._ready.wait(max(0.0, (earliest if self._lines else latest) - now))
+            lines: list[str] = []
+            times: list[int] = []
+            size = 0
+            while self._chunks and len(lines) < limits.max_lines and size < limits.max_bytes:
+                stamp, chunk_lines, chunk_size = self._chunks[0]
+                room = limits.max_lines - len(lines)
+                if len(chunk_lines) > room:
+                    self._chunks[0] = (stamp, chunk_lines[room:], chunk_size // 2)
+                    chunk_lines, chunk_size = chunk_lines[:room], chunk_size - chunk_size // 2
+                else:
+                    self._chunks.popleft()
+                lines.extend(chunk_lines)
+                times.extend([stamp] * len(chunk_lines))
+                size += chunk_size
+            self._lines -= len(lines)
+            self._bytes -= size
+            self._ready.notify_all()
+            return Batch(lines, times, self._ended and not self._chunks)
+
+    def stop(self) -> None:
+        """Stop reading (the command is gone or given up on) and let the thread end."""
+        with self._ready:
+            self._stopped = True
+            self._ready.notify_all()
+        self._thread.join(self.limits.tick * 4)

@@ -8,7 +8,8 @@ Layout (``buildtail:`` prefix):
 - ``build:<id>``            hash, the build's state
 - ``build:<id>:lines``      list, one entry per log line: "<ms since epoch> <text>"
 - ``build:<id>:lease``      string with a TTL, renewed by the worker running the build
-- ``build:<id>:events``     channel: JSON ``lines`` batches and ``status`` changes
+- ``build:<id>:events``     channel: ``lines`` batches (a JSON header line, then the
+                            batch's entries, one per line) and JSON ``status`` changes
 - ``events``                channel: JSON ``build`` records for every build created or changed
 
 A log line is appended and published by one Lua script, so the list and the
@@ -18,6 +19,7 @@ sees every line exactly once, in order, numbered by its list position.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import json
 import time
@@ -43,7 +45,9 @@ QUEUED, RUNNING_STATE, SUCCEEDED, FAILED, CANCELLED = (
 FINISHED_STATES = frozenset({SUCCEEDED, FAILED, CANCELLED})
 
 # KEYS: lines list, events channel, build hash.
-# ARGV: number the first line must get, the message to publish, the entries.
+# ARGV: the number the first line must get, the message header, the batch's
+# entries joined by newlines (a line never holds one). The list gets one
+# element per entry; the channel gets the header, a newline and the entries.
 # An append that was already applied (a retried write) changes nothing.
 APPEND_SCRIPT = """
 if redis.call('HGET', KEYS[3], 'state') ~= 'running' then
@@ -51,17 +55,28 @@ if redis.call('HGET', KEYS[3], 'state') ~= 'running' then
 end
 local length = redis.call('LLEN', KEYS[1])
 local first = tonumber(ARGV[1])
-local count = #ARGV - 2
-if length == first - 1 then
-  for i = 3, #ARGV, 4000 do
-    redis.call('RPUSH', KEYS[1], unpack(ARGV, i, math.min(i + 3999, #ARGV)))
+if length ~= first - 1 then
+  local _, newlines = string.gsub(ARGV[3], '\\n', '')
+  if length >= first + newlines then
+    return -1
   end
-  redis.call('PUBLISH', KEYS[2], ARGV[2])
-  return length + count
-elseif length >= first - 1 + count then
-  return -1
+  return redis.error_reply('line ' .. first .. ' does not follow line ' .. length)
 end
-return redis.error_reply('line ' .. first .. ' does not follow line ' .. length)
+local batch, size, count = {}, 0, 0
+for entry in string.gmatch(ARGV[3], '[^\\n]+') do
+  size = size + 1
+  batch[size] = entry
+  if size == 4000 then
+    redis.call('RPUSH', KEYS[1], unpack(batch))
+    count, batch, size = count + size, {}, 0
+  end
+end
+if size > 0 then
+  redis.call('RPUSH', KEYS[1], unpack(batch, 1, size))
+  count = count + size
+end
+redis.call('PUBLISH', KEYS[2], ARGV[2] .. '\\n' .. ARGV[3])
+return length + count
 """
 
 
@@ -102,8 +117,18 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-def encode_entry(ms: int, text: str) -> str:
-    return f"{ms} {text}"
+def encode_entries(lines: Sequence[str], times: Sequence[int]) -> str:
+    """Entries joined by newlines. Times never decrease within a batch and most
+    lines share their read's time, so each run of one time is joined in one step."""
+    runs = []
+    start, count = 0, len(lines)
+    while start < count:
+        stamp = times[start]
+        end = max(start + 1, bisect.bisect_right(times, stamp, start))
+        prefix = f"{stamp} "
+        runs.append(prefix + ("\n" + prefix).join(lines[start:end]))
+        start = end
+    return "\n".join(runs)
 
 
 def decode_entries(entries: Iterable[bytes | str]) -> tuple[list[str], list[int]]:
@@ -116,6 +141,17 @@ def decode_entries(entries: Iterable[bytes | str]) -> tuple[list[str], list[int]
         lines.append(text)
         times.append(int(stamp) if stamp.isdigit() else 0)
     return lines, times
+
+
+def decode_event(raw: bytes | str) -> dict[str, Any]:
+    """A message from a build's channel as a dict; ``lines`` batches get ``lines`` and ``times``."""
+    if isinstance(raw, bytes):
+        raw = raw.decode("utf-8", "replace")
+    header, newline, body = raw.partition("\n")
+    event = json.loads(header)
+    if event.get("type") == "lines":
+        event["lines"], event["times"] = decode_entries(body.split("\n") if newline else [])
+    return event
 
 
 def _text(value: bytes | str | None) -> str | None:
@@ -218,12 +254,13 @@ def append_lines(
     Idempotent: retrying an append that Redis already applied changes nothing.
     Raises NotRunning once the build has been finished by someone else.
     """
-    message = json.dumps({"type": "lines", "first": first, "lines": lines, "times": times})
-    entries = [encode_entry(ms, text) for ms, text in zip(times, lines, strict=True)]
+    if not lines:
+        return first - 1
+    header = json.dumps({"type": "lines", "first": first})
     result = int(
         _append_script(client)(
             keys=[lines_key(build_id), build_channel(build_id), build_key(build_id)],
-            args=[first, message, *entries],
+            args=[first, header, encode_entries(lines, times)],
         )
     )
     if result == -2:

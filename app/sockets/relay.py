@@ -18,7 +18,6 @@ Why no viewer ever misses or repeats a line:
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -178,7 +177,7 @@ class Relay:
         name = name.decode() if isinstance(name, bytes) else name
         if kind == "message":
             try:
-                data = json.loads(message["data"])
+                data = store.decode_event(message["data"])
             except ValueError:
                 log.error("ignoring a malformed message on %s", name)
                 return
