@@ -28,6 +28,10 @@ def celery_init_app(app: Flask, longest_timeout: int) -> Celery:
             "broker_transport_options": {
                 "visibility_timeout": longest_timeout + VISIBILITY_MARGIN_SECONDS,
             },
+            # Queueing a build opens a broker connection and closes it again,
+            # so the web process holds none between starts (its budget is its
+            # pool and the relay's pub/sub connection).
+            "broker_pool_limit": 0,
             "task_ignore_result": True,
             "task_acks_late": False,
             "worker_prefetch_multiplier": 1,

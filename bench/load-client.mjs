@@ -53,7 +53,12 @@ function viewer() {
   socket.on("connect", () => {
     if (firstSubscribe === null) firstSubscribe = Date.now();
     socket.emit("subscribe", { build, after: have }, (ack) => {
-      if (!ack || !ack.ok) { totals.errors += 1; return; }
+      if (!ack || !ack.ok) {
+        console.error("subscribe refused:", ack && ack.error);
+        totals.errors += 1;
+        finish();
+        return;
+      }
       subscribed += 1;
       if (idle && subscribed === viewers) console.error("all subscribed");
     });

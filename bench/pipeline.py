@@ -161,8 +161,9 @@ def late_join(stack) -> list[tuple[str, str, str]]:
 def catch_up(stack) -> list[tuple[str, str, str]]:
     """One new viewer of a finished 1,000,000-line build."""
     build = stack.wait_finished(stack.start_build("burst", LINES=str(CATCH_UP_LINES)))
+    assert build["lines"] == CATCH_UP_LINES, build
     sampler = Sampler(stack.web_pid)
-    report = load(stack, build, 1)
+    report = load(stack, build["id"], 1)
     growth = sampler.stop()
     return [
         ("1,000,000 finished lines to a new viewer",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -12,10 +13,19 @@ from pathlib import Path
 
 import redis
 
-from launcher import free_port, redis_binary, start, stop, wait_for
+from launcher import free_port, redis_binary, stop, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_RECIPES = Path(__file__).resolve().parent / "recipes.toml"
+LOGS = ROOT / "var" / "bench"
+
+
+def start(args: list[str], env: dict[str, str], name: str) -> subprocess.Popen:
+    """A child in its own process group, its output in var/bench/<name>.log."""
+    LOGS.mkdir(parents=True, exist_ok=True)
+    with open(LOGS / f"{name}.log", "wb") as log:
+        return subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True,
+                                stdout=log, stderr=subprocess.STDOUT)
 
 
 class Stack:
@@ -32,7 +42,7 @@ class Stack:
         self.processes["redis"] = start(
             [redis_binary(), "--port", str(port), "--bind", "127.0.0.1",
              "--dir", self.workdir.name, "--save", "", "--appendonly", "no"],
-            dict(os.environ), None,
+            dict(os.environ), "redis",
         )
         self.redis_url = f"redis://127.0.0.1:{port}/0"
         self.redis = redis.Redis.from_url(self.redis_url)
@@ -49,12 +59,12 @@ class Stack:
             "PORT": str(self.port),
             **self.settings,
         }
-        self.processes["web"] = start([sys.executable, "server.py"], self.env, None)
+        self.processes["web"] = start([sys.executable, "server.py"], self.env, "web")
         self.processes["worker"] = start(
             [sys.executable, "-m", "celery", "-A", "celery_worker", "worker", "--loglevel",
              "WARNING", "--concurrency", str(self.concurrency), "--without-gossip",
              "--without-mingle", "--without-heartbeat"],
-            self.env, None,
+            self.env, "worker",
         )
         if not wait_for(self._web_answers, 30):
             raise RuntimeError("server.py did not answer")
