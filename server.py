@@ -8,6 +8,7 @@ import logging  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.logs import configure_logging  # noqa: E402
+from app.serving import serve  # noqa: E402
 
 
 def main() -> None:
@@ -17,7 +18,7 @@ def main() -> None:
     services.start_background()
     host, port = app.config["HOST"], int(app.config["PORT"])
     logging.getLogger("buildtail").info("serving on http://%s:%s/", host, port)
-    services.socketio.run(app, host=host, port=port, log_output=False)
+    serve(app, host, port)
 
 
 if __name__ == "__main__":
