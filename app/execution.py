@@ -11,6 +11,7 @@ import os
 import shutil
 import signal
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 # Variables a command inherits from the worker; everything else it gets from
 # its recipe's parameters, so a worker's secrets never reach a build.
 REDIS_RETRY_SECONDS = 60
+LEASE_RETRY_SECONDS = 0.5
 CHECK_INTERVAL = 0.25  # seconds between looks at cancel, timeout and lease
 
 INHERITED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "USER", "LOGNAME", "TMPDIR")
@@ -38,6 +40,24 @@ class Outcome:
     state: str
     reason: str | None = None
     exit_code: int | None = None
+
+
+def retrying(action, what: str, build_id: int):
+    """Run a Redis action, retrying for REDIS_RETRY_SECONDS while Redis is unreachable.
+
+    Only idempotent actions go through here: appends are checked by line
+    number and transitions by the state they start from.
+    """
+    delay, deadline = 0.1, time.monotonic() + REDIS_RETRY_SECONDS
+    while True:
+        try:
+            return action()
+        except (redis.ConnectionError, redis.TimeoutError) as error:
+            if time.monotonic() > deadline:
+                raise
+            log.warning("build %s: %s failed (%s); retrying", build_id, what, error)
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
 
 
 class LogWriter:
@@ -53,20 +73,48 @@ class LogWriter:
         lines, times = self.budget.admit(lines, times)
         if not lines:
             return
-        delay, deadline = 0.1, time.monotonic() + REDIS_RETRY_SECONDS
-        while True:
+        self.written = retrying(
+            lambda: store.append_lines(self.client, self.build_id, self.written + 1, lines, times),
+            "writing its log",
+            self.build_id,
+        )
+
+
+class LeaseKeeper:
+    """Renews a running build's lease on its own thread, so neither a long write
+    nor a Redis outage lets it lapse while this worker is alive."""
+
+    def __init__(self, client: redis.Redis, build_id: int, seconds: int) -> None:
+        self.client = client
+        self.build_id = build_id
+        self.seconds = seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._renew, name=f"lease-of-{build_id}", daemon=True
+        )
+        self._thread.start()
+
+    def _renew(self) -> None:
+        pause = self.seconds / 3
+        while not self._stop.wait(pause):
             try:
-                self.written = store.append_lines(
-                    self.client, self.build_id, self.written + 1, lines, times
-                )
-                return
-            except (redis.ConnectionError, redis.TimeoutError) as error:
-                # Appends are idempotent by line number, so retrying is safe.
-                if time.monotonic() > deadline:
-                    raise
-                log.warning("build %s: Redis write failed (%s); retrying", self.build_id, error)
-                time.sleep(delay)
-                delay = min(delay * 2, 2.0)
+                store.renew_lease(self.client, self.build_id, self.seconds)
+                pause = self.seconds / 3
+            except redis.RedisError as error:
+                log.warning("build %s: lease renewal failed (%s)", self.build_id, error)
+                pause = LEASE_RETRY_SECONDS  # renew the moment Redis is back
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def cancel_requested(client: redis.Redis, build_id: int) -> bool:
+    """Whether someone asked to cancel; while Redis is away, nobody could have."""
+    try:
+        return store.cancel_requested(client, build_id)
+    except redis.RedisError:
+        return False
 
 
 def command_env(build_id: int, params: dict[str, str]) -> dict[str, str]:
@@ -105,7 +153,6 @@ def run_recipe(
         max_lines=int(settings["FLUSH_MAX_LINES"]),
         max_bytes=int(settings["FLUSH_MAX_BYTES"]),
     )
-    lease_seconds = int(settings["LEASE_SECONDS"])
     grace = float(settings["CANCEL_GRACE_SECONDS"])
     try:
         process = start_command(recipe.command, workspace, command_env(build_id, params))
@@ -115,8 +162,8 @@ def run_recipe(
         )
         return Outcome(store.FAILED, "could not start the command")
     reader = OutputReader(process, LineSplitter(int(settings["MAX_LINE_BYTES"])), limits)
+    lease = LeaseKeeper(client, build_id, int(settings["LEASE_SECONDS"]))
     deadline = time.monotonic() + recipe.timeout
-    next_renewal = time.monotonic() + lease_seconds / 3
     next_check = 0.0
     last_write = 0.0
     exited_at = None
@@ -142,10 +189,7 @@ def run_recipe(
             if stopped or now < next_check:
                 continue
             next_check = now + CHECK_INTERVAL
-            if now >= next_renewal:
-                next_renewal = now + lease_seconds / 3
-                store.renew_lease(client, build_id, lease_seconds)
-            if store.cancel_requested(client, build_id):
+            if cancel_requested(client, build_id):
                 stopped = Outcome(store.CANCELLED)
             elif now >= deadline:
                 stopped = Outcome(store.FAILED, "timed out")
@@ -157,6 +201,7 @@ def run_recipe(
         raise
     finally:
         reader.stop()
+        lease.stop()
         if process.poll() is None:
             stop_group(process, grace)
     if stopped:
@@ -210,17 +255,18 @@ def execute_build(
         log.exception("build %s failed inside buildtail", build_id, extra={"build_id": build_id})
     finally:
         shutil.rmtree(workspace, ignore_errors=True)
-    finished = store.transition(
-        client,
+    changes = {
+        "state": outcome.state,
+        "reason": outcome.reason,
+        "exit_code": outcome.exit_code,
+        "finished_at": store.now_iso(),
+    }
+    finished = retrying(
+        lambda: store.transition(
+            client, build_id, [store.RUNNING_STATE], changes, retention_seconds=retention
+        ),
+        "recording how it ended",
         build_id,
-        [store.RUNNING_STATE],
-        {
-            "state": outcome.state,
-            "reason": outcome.reason,
-            "exit_code": outcome.exit_code,
-            "finished_at": store.now_iso(),
-        },
-        retention_seconds=retention,
     )
     log.info("build %s %s", build_id, outcome.state, extra={"build_id": build_id})
     return finished

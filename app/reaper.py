@@ -11,13 +11,24 @@ from app import store
 
 log = logging.getLogger(__name__)
 
+# A lapsed lease is acted on at the second check that finds it: a worker lost
+# is failed within LEASE_SECONDS + 2 * CHECK_SECONDS (15 + 10 by default).
 CHECK_SECONDS = 5.0
 
 
-def reap_lapsed(client: redis.Redis, retention_seconds: int) -> list[int]:
-    """Fail every running build whose lease lapsed; returns their ids."""
+def reap_lapsed(client: redis.Redis, retention_seconds: int, suspects: set[int]) -> list[int]:
+    """Fail every running build whose lease was lapsed at this check and the one before.
+
+    Two checks apart, a worker that was only cut off from Redis for a moment
+    has renewed its lease again (it retries every half second).
+    ``suspects`` carries the builds lapsed at the previous check.
+    """
+    lapsed = set(store.lapsed_builds(client))
+    confirmed = sorted(lapsed & suspects)
+    suspects.clear()
+    suspects.update(lapsed)
     reaped = []
-    for build_id in store.lapsed_builds(client):
+    for build_id in confirmed:
         build = store.transition(
             client,
             build_id,
@@ -32,9 +43,12 @@ def reap_lapsed(client: redis.Redis, retention_seconds: int) -> list[int]:
 
 
 def run_reaper(client: redis.Redis, retention_seconds: int) -> None:
+    suspects: set[int] = set()
     while True:
         try:
-            reap_lapsed(client, retention_seconds)
+            reap_lapsed(client, retention_seconds, suspects)
         except redis.RedisError as error:
+            # While Redis was away no worker could renew: start over.
+            suspects.clear()
             log.warning("lease check skipped: %s", error)
         gevent.sleep(CHECK_SECONDS)

@@ -89,7 +89,10 @@ class Relay:
             if self._started:
                 return
             self._started = True
-            self.pubsub = self._open_pubsub()
+            try:
+                self.pubsub = self._open_pubsub()
+            except redis.RedisError as error:
+                log.warning("Redis is not reachable yet (%s); the relay will keep trying", error)
             self.socketio.start_background_task(self._run_forever, self._read_loop, "relay")
             self.socketio.start_background_task(self._run_forever, self._sweep_loop, "sweeper")
 
@@ -121,28 +124,33 @@ class Relay:
     def _read_loop(self) -> None:
         backoff = 0.5
         while True:
+            if self.pubsub is None:
+                try:
+                    self.pubsub = self._open_pubsub()
+                    backoff = 0.5
+                except redis.RedisError as error:
+                    log.warning("cannot reach Redis for pub/sub (%s); retrying in %.1fs",
+                                error, backoff)
+                    gevent.sleep(backoff)
+                    backoff = min(backoff * 2, 5.0)
+                    continue
             try:
                 message = self.pubsub.get_message(timeout=5.0)
-                backoff = 0.5
             except (redis.ConnectionError, redis.TimeoutError, OSError) as error:
-                log.warning("pub/sub connection lost (%s); reconnecting in %.1fs", error, backoff)
-                gevent.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
-                self._reconnect()
+                # Re-subscribing makes every viewer re-read the list (see
+                # _handle): lines published meanwhile were never heard.
+                log.warning("pub/sub connection lost (%s); reconnecting", error)
+                self._drop_pubsub()
                 continue
             if message is not None:
                 self._handle(message)
 
-    def _reconnect(self) -> None:
+    def _drop_pubsub(self) -> None:
         old, self.pubsub = self.pubsub, None
         try:
             old.close()
         except Exception:  # the connection is already broken
             pass
-        try:
-            self.pubsub = self._open_pubsub()
-        except redis.RedisError:
-            self.pubsub = old  # try again on the next loop
 
     def _sweep_loop(self) -> None:
         while True:

@@ -1,8 +1,9 @@
-"""Faults injected for real: a worker killed with SIGKILL mid-build."""
+"""Faults injected for real: a worker killed with SIGKILL, Redis restarted, mid-build."""
 
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 import redis
@@ -23,33 +24,53 @@ from tests.viewer import Viewer
 pytestmark = pytest.mark.integration
 
 
+class PrivateRedis:
+    """A redis-server that keeps its data in an append-only file, so it can be
+    stopped and started again on the same port without losing anything."""
+
+    def __init__(self, data_dir, log_dir) -> None:
+        self.port = free_port()
+        self.data_dir = data_dir
+        self.log_dir = log_dir
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.client = redis.Redis.from_url(self.url)
+        self.service = None
+
+    def start(self) -> None:
+        self.service = Service(
+            "redis-private",
+            [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1",
+             "--dir", str(self.data_dir), "--save", "", "--appendonly", "yes",
+             "--appendfsync", "always"],
+            dict(os.environ), self.log_dir,
+        )
+        wait_until(lambda: store.ping(self.client), 10, "the private redis-server")
+
+    def stop(self) -> None:
+        self.service.stop()
+
+
 @pytest.fixture
 def private_stack(tmp_path, log_dir):
     """Its own Redis, server and worker, so no other worker can pick up its builds."""
-    port = free_port()
-    redis_service = Service(
-        "redis-private",
-        [redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1",
-         "--dir", str(tmp_path), "--save", "", "--appendonly", "no"],
-        dict(os.environ), log_dir,
-    )
+    private_redis = PrivateRedis(tmp_path, log_dir)
+    private_redis.start()
     settings = {
-        "REDIS_URL": f"redis://127.0.0.1:{port}/0",
+        "REDIS_URL": private_redis.url,
         "RECIPES_FILE": str(os.path.join(os.path.dirname(__file__), "..", "recipes.toml")),
         "WORKSPACE_ROOT": str(tmp_path / "workspaces"),
     }
-    client = redis.Redis.from_url(settings["REDIS_URL"])
-    wait_until(lambda: store.ping(client), 10, "the private redis-server")
     server, url = start_server(settings, log_dir)
     worker = start_worker(settings, log_dir, concurrency=1)
-    yield client, url, worker
+    yield private_redis, url, worker
     worker.stop()
     server.stop()
-    redis_service.stop()
+    private_redis.stop()
 
 
 def test_killed_worker_fails_the_build_as_worker_lost(private_stack):
-    client, url, worker = private_stack
+    private_redis, url, worker = private_stack
+    client = private_redis.client
     build = requests.post(
         f"{url}/api/builds", json={"recipe": "slow", "params": {"LINES": "1000", "DELAY": "0.1"}}
     ).json()
@@ -63,4 +84,26 @@ def test_killed_worker_fails_the_build_as_worker_lost(private_stack):
     assert viewer.events[-1][1]["state"] == "failed"
     numbers = [n for n, _, _ in viewer.lines()]
     assert numbers == list(range(1, failed["lines"] + 1))
+    viewer.close()
+
+
+def test_redis_restarted_mid_build_loses_and_repeats_no_line(private_stack):
+    """Redis away for 8 s: the worker buffers and retries, the server re-syncs its viewers."""
+    private_redis, url, _ = private_stack
+    client = private_redis.client
+    build = requests.post(
+        f"{url}/api/builds", json={"recipe": "slow", "params": {"LINES": "300", "DELAY": "0.05"}}
+    ).json()
+    viewer = Viewer(url)
+    viewer.subscribe(build["id"])
+    wait_until(lambda: len(viewer.lines()) > 40, 30, "the viewer to get lines")
+    private_redis.stop()
+    time.sleep(8)  # the build prints on meanwhile
+    private_redis.start()
+    done = wait_for_state(client, build["id"], "succeeded", timeout=90)
+    assert done["lines"] == 300
+    assert viewer.finished.wait(60)
+    viewer.assert_exactly(1, 300)
+    text = requests.get(f"{url}/builds/{build['id']}/log.txt").text
+    assert text.splitlines() == [f"line {n}" for n in range(1, 301)]
     viewer.close()
