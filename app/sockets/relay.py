@@ -40,6 +40,11 @@ SUBSCRIBE_TIMEOUT = 10.0
 # it drops the buffer and re-reads the list (which holds the same lines).
 SYNC_BUFFER_LINES = 50_000
 IDLE_CHANNEL_SECONDS = 60.0
+# A viewer whose Engine.IO queue holds more packets than this is not keeping
+# up (a slow or stalled connection). It gets no more live batches, which
+# would pile up in memory, and is caught up from the list as its queue drains.
+MAX_QUEUED_PACKETS = 32
+DRAIN_POLL_SECONDS = 0.05
 
 
 class SubscribeError(Exception):
@@ -225,6 +230,12 @@ class Relay:
             if sub.syncing:
                 self._buffer(sub, data, len(lines))
                 continue
+            if self._queued(sub.sid) > MAX_QUEUED_PACKETS:
+                log.info("viewer %s fell behind on build %s; it will re-read the log",
+                         sub.sid, channel.build_id)
+                self._resync(sub)
+                self._buffer(sub, data, len(lines))
+                continue
             skip = new_part(sub.sent, first, len(lines))
             if skip is None:
                 continue
@@ -336,8 +347,19 @@ class Relay:
             if self._drain(sub):
                 return
 
+    def _queued(self, sid: str) -> int:
+        """Packets waiting in the viewer's Engine.IO queue."""
+        server = self.socketio.server
+        eio_sid = server.manager.eio_sid_from_sid(sid, NAMESPACE)
+        socket = server.eio.sockets.get(eio_sid) if eio_sid else None
+        return socket.queue.qsize() if socket is not None else 0
+
     def _send_backlog(self, sub: Subscription) -> None:
         while sub.active:
+            # Send no faster than the viewer reads: a stalled one holds at
+            # most a queue's worth of chunks, never the whole log.
+            while sub.active and self._queued(sub.sid) > MAX_QUEUED_PACKETS // 2:
+                gevent.sleep(DRAIN_POLL_SECONDS)
             lines, times = store.read_lines(self.client, sub.build_id, sub.sent, self.chunk_lines)
             if lines and sub.active:
                 self._emit_lines(sub.sid, sub.build_id, sub.sent + 1, lines, times)
