@@ -106,7 +106,7 @@ def build_id_of_channel(channel: str) -> int | None:
     if head or not rest.endswith(":events"):
         return None
     number = rest[: -len(":events")]
-    return int(number) if number.isdigit() else None
+    return int(number) if number.isascii() and number.isdigit() else None
 
 
 def now_iso() -> str:
@@ -139,7 +139,7 @@ def decode_entries(entries: Iterable[bytes | str]) -> tuple[list[str], list[int]
             entry = entry.decode("utf-8", "replace")
         stamp, _, text = entry.partition(" ")
         lines.append(text)
-        times.append(int(stamp) if stamp.isdigit() else 0)
+        times.append(int(stamp) if stamp.isascii() and stamp.isdigit() else 0)
     return lines, times
 
 

@@ -60,7 +60,7 @@ def query_int(name: str, default: int, minimum: int, maximum: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not minimum <= int(raw) <= maximum:
+    if not (raw.isascii() and raw.isdigit()) or not minimum <= int(raw) <= maximum:
         raise BadRequest(f"{name} must be a whole number from {minimum} to {maximum}")
     return int(raw)
 
@@ -98,7 +98,7 @@ def create_build() -> tuple[Response, int, dict[str, str]]:
 def list_builds() -> Response:
     limit = query_int("limit", DEFAULT_LIST_LIMIT, 1, MAX_LIST_LIMIT)
     before = request.args.get("before")
-    if before is not None and not before.isdigit():
+    if before is not None and not (before.isascii() and before.isdigit()):
         raise BadRequest("before must be a build id")
     builds = store.list_builds(services().redis, limit, int(before) if before else None)
     return jsonify(builds=builds)
