@@ -70,7 +70,13 @@ class LogWriter:
         self.written = 0
 
     def write(self, lines: list[str], times: list[int]) -> None:
-        lines, times = self.budget.admit(lines, times)
+        self._append(*self.budget.admit(lines, times))
+
+    def finish(self) -> None:
+        """Write what the budget held back (the tail of a log that hit its limit)."""
+        self._append(*self.budget.finish(store.now_ms()))
+
+    def _append(self, lines: list[str], times: list[int]) -> None:
         if not lines:
             return
         self.written = retrying(
@@ -195,6 +201,7 @@ def run_recipe(
                 stopped = Outcome(store.FAILED, "timed out")
             if stopped:
                 stop_group(process, grace)
+        writer.finish()
     except store.NotRunning:
         log.warning("build %s was finished elsewhere; stopping its command", build_id)
         stop_group(process, grace)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import deque
+
 
 def _char_boundary(data: bytes, limit: int) -> int:
     """The largest cut <= limit that does not split a UTF-8 sequence (when avoidable)."""
@@ -83,23 +85,32 @@ class LineSplitter:
 
 
 class LogBudget:
-    """Keeps a log under ``max_bytes``: past it, one notice line and then nothing.
+    """Keeps a log near ``max_bytes``: its head up to the limit, then its tail.
 
-    The build itself goes on; only the stored log stops growing.
+    Past the limit one notice line is written and later lines are held back,
+    keeping only the last ``tail_lines``; when the build ends, ``finish``
+    hands back a line saying how many were omitted, then that tail. The
+    build itself goes on; only the stored log stops growing.
     """
 
-    NOTICE = "[buildtail] log truncated: it reached the {limit}-byte limit; later lines are dropped"
+    HELD_BACK = (
+        "[buildtail] the log reached its {limit:,}-byte limit: later lines are held back,"
+        " and the last {tail:,} of them will follow when the build ends"
+    )
+    OMITTED = "[buildtail] {omitted:,} lines omitted; the last {kept:,} lines follow"
 
-    def __init__(self, max_bytes: int) -> None:
+    def __init__(self, max_bytes: int, tail_lines: int = 1000) -> None:
         self.max_bytes = max_bytes
         self.used = 0
-        self.dropped = 0
         self.truncated = False
+        self.finished = False
+        self.held = 0  # lines held back since the limit was reached
+        self.tail: deque[tuple[str, int]] = deque(maxlen=tail_lines)
 
     def admit(self, lines: list[str], times: list[int]) -> tuple[list[str], list[int]]:
-        """The part of a batch that still fits, plus the notice when it first overflows."""
+        """The part of a batch to write now, with the notice when the limit is first reached."""
         if self.truncated:
-            self.dropped += len(lines)
+            self._hold(lines, times, 0)
             return [], []
         size = len("\n".join(lines).encode("utf-8", "replace")) + 1
         if self.used + size <= self.max_bytes:
@@ -113,6 +124,23 @@ class LogBudget:
             self.used += size
             kept += 1
         self.truncated = True
-        self.dropped += len(lines) - kept
-        notice = self.NOTICE.format(limit=self.max_bytes)
+        self._hold(lines, times, kept)
+        notice = self.HELD_BACK.format(limit=self.max_bytes, tail=self.tail.maxlen)
         return lines[:kept] + [notice], times[:kept] + [times[kept]]
+
+    def _hold(self, lines: list[str], times: list[int], start: int) -> None:
+        self.held += len(lines) - start
+        self.tail.extend(zip(lines[start:], times[start:], strict=True))
+
+    def finish(self, now_ms: int) -> tuple[list[str], list[int]]:
+        """What the end of a truncated log gets: how many lines were omitted, then the tail."""
+        if not self.truncated or self.finished:
+            return [], []
+        self.finished = True
+        omitted = self.held - len(self.tail)
+        lines = [self.OMITTED.format(omitted=omitted, kept=len(self.tail))]
+        times = [self.tail[0][1] if self.tail else now_ms]
+        lines.extend(line for line, _ in self.tail)
+        times.extend(stamp for _, stamp in self.tail)
+        self.tail.clear()
+        return lines, times

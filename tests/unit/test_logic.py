@@ -1,10 +1,10 @@
-"""Pure logic: recipes, line splitting, the log budget, the no-gap cursor rule, settings."""
+"""Pure logic: recipes, line splitting, the no-gap cursor rule, settings."""
 
 from pathlib import Path
 
 import pytest
 
-from app.output import LineSplitter, LogBudget
+from app.output import LineSplitter
 from app.recipes import RecipeError, RecipesFileError, parse_recipes
 from app.settings import ConfigError, load_settings
 from app.sockets.cursor import GAP, is_newer_state, new_part
@@ -53,14 +53,6 @@ def test_splitter_joins_chunks_and_splits_long_lines():
     assert "".join(pieces) == "ééééééé"
     assert splitter.feed(b"tail") == []
     assert splitter.finish() == ["tail"]
-
-
-def test_budget_truncates_once_with_a_notice():
-    budget = LogBudget(max_bytes=10)
-    assert budget.admit(["1234"], [1]) == (["1234"], [1])
-    lines, _ = budget.admit(["abcd", "6"], [2, 3])
-    assert lines[0] == "abcd" and "truncated" in lines[1] and len(lines) == 2
-    assert budget.admit(["more"], [4]) == ([], [])
 
 
 def test_cursor_never_repeats_or_skips():

@@ -61,4 +61,23 @@ def test_budget_admits_whole_batches_by_their_utf8_size():
     budget = LogBudget(max_bytes=12)
     assert budget.admit(["éé", "a"], [1, 1]) == (["éé", "a"], [1, 1])  # 5 + 2 bytes
     lines, times = budget.admit(["bb", "cc"], [2, 3])
-    assert lines[:1] == ["bb"] and "truncated" in lines[1] and times == [2, 3]
+    assert lines[:1] == ["bb"] and "limit" in lines[1] and times == [2, 3]
+
+
+def test_a_log_past_its_limit_keeps_its_head_and_its_last_lines():
+    budget = LogBudget(max_bytes=30, tail_lines=3)
+    written = []
+    for number in range(1, 101):
+        written += budget.admit([f"line {number}"], [number])[0]
+    written += budget.finish(now_ms=999)[0]
+    head = [f"line {n}" for n in range(1, 5)]  # 4 lines of 7 bytes fit in 30
+    assert written[:4] == head and "held back" in written[4]
+    assert written[5] == "[buildtail] 93 lines omitted; the last 3 lines follow"
+    assert written[6:] == ["line 98", "line 99", "line 100"]
+    assert budget.finish(now_ms=999) == ([], [])
+
+
+def test_a_log_within_its_limit_gets_nothing_at_the_end():
+    budget = LogBudget(max_bytes=100)
+    budget.admit(["short"], [1])
+    assert budget.finish(now_ms=5) == ([], [])
