@@ -12,11 +12,15 @@ SECRET_KEY = ""
 RECIPES_FILE = "recipes.toml"
 WORKSPACE_ROOT = "var/workspaces"
 LOG_RETENTION_DAYS = 14
+# Finished logs are also written, compressed, here; Redis keeps an archived
+# log this long more, then pages and replays read the archive.
+ARCHIVE_DIR = "var/archive"
+ARCHIVE_KEEP_IN_REDIS_SECONDS = 3600
 MAX_LINE_BYTES = 65536
 MAX_LOG_BYTES = 67108864
 
-# Worker batching: a batch is written when its first line is this old, or when it
-# holds this many lines or bytes, whichever comes first.
+# Worker batching: while output keeps coming, at most one batch per interval,
+# each at most this many lines or bytes; the first line after a quiet spell goes at once.
 FLUSH_INTERVAL_MS = 50
 FLUSH_MAX_LINES = 5000
 FLUSH_MAX_BYTES = 1048576

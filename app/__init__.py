@@ -31,12 +31,29 @@ class Services:
     relay: Any
 
     def start_background(self) -> None:
-        """Start the pub/sub relay and the lease check: once, in the web process only."""
+        """Start the pub/sub relay, the lease check and the archiver: in the web process only."""
+        from app.archive import run_archiver
         from app.reaper import run_reaper
 
         self.relay.start()
         retention = retention_seconds(self.settings)
         self.socketio.start_background_task(run_reaper, self.redis, retention)
+        self.socketio.start_background_task(
+            run_archiver,
+            self.redis,
+            self.settings["ARCHIVE_DIR"],
+            int(self.settings["ARCHIVE_KEEP_IN_REDIS_SECONDS"]),
+            retention,
+            _thread_offload(),
+        )
+
+
+def _thread_offload():
+    """Compression runs on gevent's thread pool, so viewers are served meanwhile."""
+    import gevent
+
+    pool = gevent.get_hub().threadpool
+    return lambda function, *args: pool.apply(function, args)
 
 
 def _redis_client(settings: Mapping[str, Any], role: str) -> redis.Redis:

@@ -11,6 +11,7 @@ Layout (``buildtail:`` prefix):
 - ``build:<id>:events``     channel: ``lines`` batches (a JSON header line, then the
                             batch's entries, one per line) and JSON ``status`` changes
 - ``events``                channel: JSON ``build`` records for every build created or changed
+- ``to-archive``            set of ids of finished builds whose log is not archived yet
 
 A log line is appended and published by one Lua script, so the list and the
 channel can never disagree: whoever reads the list and then hears the channel
@@ -34,6 +35,7 @@ NEXT_ID = PREFIX + "next-id"
 HISTORY = PREFIX + "builds"
 RUNNING = PREFIX + "running"
 EVENTS = PREFIX + "events"
+TO_ARCHIVE = PREFIX + "to-archive"
 
 QUEUED, RUNNING_STATE, SUCCEEDED, FAILED, CANCELLED = (
     "queued",
@@ -163,6 +165,8 @@ def _text(value: bytes | str | None) -> str | None:
 def build_json(fields: dict, lines: int) -> dict[str, Any]:
     """The public build record (SPEC section 4) from the stored hash."""
     get = {_text(key): _text(value) for key, value in fields.items()}.get
+    # A finished build records its line count: its list may expire before it does.
+    lines = max(lines, int(get("lines") or 0))
     exit_code = get("exit_code")
     try:
         params = json.loads(get("params") or "{}")
@@ -239,7 +243,35 @@ def read_lines(
     """Lines ``after``+1 .. ``after``+``limit`` (fewer at the end of the log)."""
     if limit <= 0:
         return [], []
-    return decode_entries(client.lrange(lines_key(build_id), after, after + limit - 1))
+    return decode_entries(read_entries(client, build_id, after, limit))
+
+
+def read_entries(client: redis.Redis, build_id: int, after: int, limit: int) -> list[bytes]:
+    """Stored entries ``after``+1 .. ``after``+``limit``, as Redis holds them."""
+    return client.lrange(lines_key(build_id), after, after + limit - 1)
+
+
+def has_log(client: redis.Redis, build_id: int) -> bool:
+    """Whether Redis still holds the build's list (an archived log's may have expired)."""
+    return bool(client.exists(lines_key(build_id)))
+
+
+def claim_archive_job(client: redis.Redis) -> int | None:
+    """Take one finished build to archive; each is handed to one web process."""
+    build_id = client.spop(TO_ARCHIVE)
+    return None if build_id is None else int(build_id)
+
+
+def return_archive_job(client: redis.Redis, build_id: int) -> None:
+    client.sadd(TO_ARCHIVE, build_id)
+
+
+def shorten_log_ttl(client: redis.Redis, build_id: int, seconds: int) -> None:
+    """Let an archived log leave Redis sooner than its build (never later)."""
+    key = lines_key(build_id)
+    ttl = client.ttl(key)
+    if ttl == -1 or ttl > seconds:
+        client.expire(key, seconds)
 
 
 def append_lines(
@@ -309,8 +341,10 @@ def transition(
             if lease_seconds:
                 pipe.set(lease_key(build_id), "1", ex=lease_seconds)
         if state in FINISHED_STATES:
+            pipe.hset(key, "lines", build["lines"])
             pipe.srem(RUNNING, build_id)
             pipe.delete(lease_key(build_id))
+            pipe.sadd(TO_ARCHIVE, build_id)
             if retention_seconds:
                 pipe.expire(key, retention_seconds)
                 pipe.expire(lines, retention_seconds)

@@ -55,6 +55,7 @@ class Stack:
             "REDIS_URL": self.redis_url,
             "RECIPES_FILE": str(BENCH_RECIPES),
             "WORKSPACE_ROOT": str(Path(self.workdir.name) / "workspaces"),
+            "ARCHIVE_DIR": str(Path(self.workdir.name) / "archive"),
             "HOST": "127.0.0.1",
             "PORT": str(self.port),
             **self.settings,

@@ -109,6 +109,7 @@ def settings(redis_server, tmp_path_factory) -> dict[str, str]:
         "REDIS_URL": redis_server,
         "RECIPES_FILE": str(TEST_RECIPES),
         "WORKSPACE_ROOT": str(tmp_path_factory.mktemp("workspaces")),
+        "ARCHIVE_DIR": str(tmp_path_factory.mktemp("archive")),
     }
 
 

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from app import store
+from app.archive import read_log
 from app.builds import AlreadyFinished, QueueError, cancel_build, services, start_build
 from app.recipes import RecipeError
 
@@ -115,7 +116,9 @@ def show_log(build_id: int) -> Response:
     chunk = int(services().settings["REPLAY_CHUNK_LINES"])
     after = query_int("after", 0, 0, 2**53)
     limit = query_int("limit", min(DEFAULT_LOG_LIMIT, chunk), 1, chunk)
-    lines, times = store.read_lines(services().redis, build_id, after, limit)
+    lines, times = read_log(
+        services().redis, services().settings["ARCHIVE_DIR"], build_id, after, limit
+    )
     total = max(build["lines"], after + len(lines))
     done = build["state"] in store.FINISHED_STATES and after + len(lines) >= total
     return jsonify(

@@ -76,7 +76,9 @@ class BuildsNamespace(Namespace):
             build_id = _whole_number(_payload(data), "build", minimum=1)
         except PayloadError as error:
             return _refuse("unsubscribe", str(error))
-        return {"ok": self.relay.unsubscribe(request.sid, build_id)}
+        if not self.relay.unsubscribe(request.sid, build_id):
+            return {"ok": False, "error": f"this client is not subscribed to build {build_id}"}
+        return {"ok": True}
 
     def on_follow_builds(self, data: Any = None) -> dict[str, Any]:
         join_room(FOLLOWERS_ROOM)

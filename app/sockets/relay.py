@@ -29,6 +29,7 @@ import gevent.lock
 import redis
 
 from app import store
+from app.archive import read_log
 from app.sockets.cursor import GAP, is_newer_state, new_part
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ class Relay:
         self.client = client
         self.pubsub_client = pubsub_client
         self.chunk_lines = int(settings["REPLAY_CHUNK_LINES"])
+        self.archive_dir = settings["ARCHIVE_DIR"]
         self.channels: dict[int, Channel] = {}
         self.by_sid: dict[str, dict[int, Subscription]] = {}
         self.pubsub = None
@@ -360,7 +362,9 @@ class Relay:
             # most a queue's worth of chunks, never the whole log.
             while sub.active and self._queued(sub.sid) > MAX_QUEUED_PACKETS // 2:
                 gevent.sleep(DRAIN_POLL_SECONDS)
-            lines, times = store.read_lines(self.client, sub.build_id, sub.sent, self.chunk_lines)
+            lines, times = read_log(
+                self.client, self.archive_dir, sub.build_id, sub.sent, self.chunk_lines
+            )
             if lines and sub.active:
                 self._emit_lines(sub.sid, sub.build_id, sub.sent + 1, lines, times)
                 sub.sent += len(lines)

@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 
 from app import store
 from app.api import http_error
+from app.archive import read_log
 from app.builds import QueueError, services, start_build
 from app.recipes import RecipeError
 
@@ -85,6 +86,7 @@ def show_build(build_id: int) -> str:
 @bp.get("/builds/<int:build_id>/log.txt")
 def raw_log(build_id: int) -> Response:
     client = services().redis
+    archive_dir = services().settings["ARCHIVE_DIR"]
     build = store.get_build(client, build_id)
     if build is None:
         abort(404, f"There is no build #{build_id}.")
@@ -92,7 +94,7 @@ def raw_log(build_id: int) -> Response:
     def chunks():
         after = 0
         while True:
-            lines, _ = store.read_lines(client, build_id, after, RAW_CHUNK_LINES)
+            lines, _ = read_log(client, archive_dir, build_id, after, RAW_CHUNK_LINES)
             if lines:
                 yield "\n".join(lines) + "\n"
             after += len(lines)

@@ -59,6 +59,7 @@ def private_stack(tmp_path, log_dir):
         "REDIS_URL": private_redis.url,
         "RECIPES_FILE": str(os.path.join(os.path.dirname(__file__), "..", "recipes.toml")),
         "WORKSPACE_ROOT": str(tmp_path / "workspaces"),
+        "ARCHIVE_DIR": str(tmp_path / "archive"),
     }
     server, url = start_server(settings, log_dir)
     worker = start_worker(settings, log_dir, concurrency=1)

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-import pytest
+import gzip
+import json
+import os
+import time
 
-from app import create_app, store
+import pytest
+import requests
+
+from app import archive, create_app, store
 from app.execution import execute_build
+from tests.conftest import wait_until
+from tests.viewer import Viewer
 
 pytestmark = pytest.mark.integration
 
@@ -49,3 +57,48 @@ def test_a_log_past_max_log_bytes_keeps_its_head_and_last_1000_lines(settings):
     assert notices[1] == f"[buildtail] {omitted:,} lines omitted; the last 1,000 lines follow"
     assert lines[-1000:] == [f"line {n}" for n in range(4001, 5001)]
     assert done["lines"] == len(lines) == kept + 2 + 1000
+
+
+def test_an_archived_log_is_served_once_redis_lets_it_go(app, settings):
+    """Written, checked, read from any line on, after the list left Redis."""
+    client = app.extensions["buildtail"].redis
+    done, lines = run(app, "shapes", SHAPE="needle", LINES="25000", DELAY="0")
+    build_id = done["id"]
+    assert archive.write_archive(client, build_id, settings["ARCHIVE_DIR"]) == 25000
+    with gzip.open(archive.paths(settings["ARCHIVE_DIR"], build_id)[0], "rt") as whole:
+        assert [entry.split(" ", 1)[1] for entry in whole.read().splitlines()] == lines
+    client.delete(store.lines_key(build_id))
+    web = app.test_client()
+    assert web.get(f"/builds/{build_id}/log.txt").get_data(as_text=True).splitlines() == lines
+    page = web.get(f"/api/builds/{build_id}/log?after=9995&limit=10").get_json()
+    assert page["first"] == 9996 and page["lines"] == lines[9995:10005]
+    assert page["total"] == 25000 and page["done"] is False
+    last = web.get(f"/api/builds/{build_id}/log?after=24990&limit=100").get_json()
+    assert last["lines"] == lines[24990:] and last["done"] is True
+    assert web.get(f"/api/builds/{build_id}").get_json()["lines"] == 25000
+
+
+def test_archives_past_retention_are_deleted(app, settings):
+    client = app.extensions["buildtail"].redis
+    done, _ = run(app, "lines", LINES="10")
+    archive.write_archive(client, done["id"], settings["ARCHIVE_DIR"])
+    log_path, index_path = archive.paths(settings["ARCHIVE_DIR"], done["id"])
+    old = time.time() - 3 * 86400
+    os.utime(index_path, (old, old))
+    assert set(archive.delete_expired(settings["ARCHIVE_DIR"], 2 * 86400)) == {log_path, index_path}
+    assert not log_path.exists() and not index_path.exists()
+
+
+def test_the_server_archives_finished_builds(server, worker, settings, redis_client):
+    build = requests.post(f"{server}/api/builds",
+                          json={"recipe": "lines", "params": {"LINES": "300"}}).json()
+    _, index_path = archive.paths(settings["ARCHIVE_DIR"], build["id"])
+    wait_until(index_path.exists, 60, "the server to archive the finished build")
+    assert json.loads(index_path.read_text())["lines"] == 300
+    assert 0 < redis_client.ttl(store.lines_key(build["id"])) <= 3600
+    redis_client.delete(store.lines_key(build["id"]))  # as if its time in Redis were up
+    viewer = Viewer(server)
+    assert viewer.subscribe(build["id"])["ok"]
+    assert viewer.finished.wait(30)
+    viewer.assert_exactly(1, 300)
+    viewer.close()
