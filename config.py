@@ -39,5 +39,15 @@ MAX_REQUEST_BYTES = 1048576
 REDIS_POOL_SIZE = 2
 MAX_SUBSCRIPTIONS_PER_CLIENT = 20
 MAX_SOCKET_MESSAGE_BYTES = 65536
+# Authentication (app/auth.py): any of the first three turns it on. AUTH_USERS is
+# "name:hash,..." (hashes from `python -m app.auth NAME`), AUTH_PROXY_HEADER the
+# header a trusted proxy sets to the user's name, API_TOKENS "name:token,...".
+AUTH_USERS = ""
+AUTH_PROXY_HEADER = ""
+API_TOKENS = ""
+# "public": anyone may watch builds; "authenticated": watching needs a user too.
+AUTH_VIEWING = "public"
+# Mark the session cookie Secure: set it when buildtail is served over TLS.
+SECURE_COOKIES = False
 # Comma-separated origins allowed to open Socket.IO connections; empty means same origin only.
 SOCKETIO_ALLOWED_ORIGINS = ""

@@ -9,11 +9,16 @@ import logging  # noqa: E402
 from app import create_app  # noqa: E402
 from app.logs import configure_logging  # noqa: E402
 from app.serving import serve  # noqa: E402
+from app.settings import ConfigError, check_listening  # noqa: E402
 
 
 def main() -> None:
     configure_logging()
     app = create_app({"ASYNC_MODE": "gevent"})
+    try:
+        check_listening(app.config)
+    except ConfigError as error:
+        raise SystemExit(f"buildtail: {error}") from None
     services = app.extensions["buildtail"]
     services.start_background()
     host, port = app.config["HOST"], int(app.config["PORT"])

@@ -76,6 +76,7 @@ def _origins(value: str) -> list[str] | None:
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask app, its Celery app, its Socket.IO server and the Redis clients."""
     from app import api, web
+    from app.auth import init_auth
     from app.queueing import celery_init_app
     from app.security import init_security
     from app.sockets import NAMESPACE, BuildsNamespace, Relay
@@ -106,6 +107,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf = CSRFProtect(app)
     csrf.exempt(api.bp)
     init_security(app)
+    init_auth(app, settings)
     app.register_blueprint(web.bp)
     app.register_blueprint(api.bp)
     return app

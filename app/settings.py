@@ -71,3 +71,16 @@ def load_settings(
 def retention_seconds(settings: Mapping[str, Any]) -> int:
     """How long a finished build and its log are kept."""
     return int(settings["LOG_RETENTION_DAYS"]) * 86400
+
+
+def check_listening(settings: Mapping[str, Any]) -> None:
+    """Refuse to serve beyond this machine without authentication: starting a
+    build runs a command on the workers."""
+    host = str(settings["HOST"])
+    if is_loopback(host):
+        return
+    if not (settings["AUTH_USERS"] or settings["AUTH_PROXY_HEADER"] or settings["API_TOKENS"]):
+        raise ConfigError(
+            f"HOST {host} is not a loopback address: configure AUTH_USERS, "
+            "AUTH_PROXY_HEADER or API_TOKENS first (see the README)"
+        )

@@ -8,6 +8,7 @@ from typing import Any
 from flask import request
 from flask_socketio import Namespace, join_room, leave_room
 
+from app.auth import may_watch
 from app.sockets.relay import FOLLOWERS_ROOM, Relay, SubscribeError
 
 log = logging.getLogger(__name__)
@@ -49,8 +50,13 @@ class BuildsNamespace(Namespace):
         self.relay = relay
         self.max_subscriptions = max_subscriptions
 
-    def on_connect(self, auth: Any = None) -> None:
+    def on_connect(self, auth: Any = None) -> bool:
+        if not may_watch():
+            log.warning("refused a Socket.IO connection from %s: not signed in",
+                        request.remote_addr)
+            return False
         self.relay.start()
+        return True
 
     def on_disconnect(self, reason: Any = None) -> None:
         self.relay.drop_client(request.sid)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import redis
 from flask import (
     Blueprint,
     Response,
@@ -16,7 +17,7 @@ from flask import (
     url_for,
 )
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from app import store
 from app.api import http_error
@@ -131,3 +132,10 @@ def render_error(error: HTTPException) -> Any:
         log.error("%s %s: %s", request.method, request.path, error)
     page = render_template("error.html", code=error.code, message=error.description)
     return page, error.code or 500
+
+
+@bp.app_errorhandler(redis.RedisError)
+def redis_unreachable(error: redis.RedisError) -> Any:
+    """Redis away is an outage, not a bug: 503, and the page or JSON says so."""
+    log.error("%s %s: Redis: %s", request.method, request.path, error)
+    return render_error(ServiceUnavailable("Redis cannot be reached right now; try again soon."))

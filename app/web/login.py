@@ -1,0 +1,39 @@
+"""Signing in and out with a name and password from AUTH_USERS."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, redirect, render_template, request, session
+
+from app.auth import _safe_next, auth_config, check_password
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    target = _safe_next(request.values.get("next"))
+    if not auth_config().users:
+        return redirect(target, 303)
+    if request.method == "GET":
+        return render_template("login.html", next=target, error=None, name="")
+    name = request.form.get("name", "")
+    if not check_password(name, request.form.get("password", "")):
+        log.warning("failed sign-in for %r from %s", name[:100], request.remote_addr)
+        page = render_template("login.html", next=target, name=name,
+                               error="That name and password do not match.")
+        return page, 401
+    session.clear()
+    session["user"] = name
+    log.info("%s signed in", name)
+    return redirect(target, 303)
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    session.clear()
+    return redirect("/", 303)
