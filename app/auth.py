@@ -32,7 +32,7 @@ from app.settings import ConfigError
 log = logging.getLogger(__name__)
 
 # Endpoints that run or stop commands on the workers.
-OPERATE = {"web.create_build", "api.create_build", "api.cancel"}
+OPERATE = {"web.create_build", "web.rebuild", "api.create_build", "api.cancel"}
 # Endpoints anyone may reach, whatever AUTH_VIEWING says.
 OPEN = {"auth.login", "auth.logout", "static", "web.healthz"}
 

@@ -38,7 +38,7 @@ def start_build(recipe_name: Any, params: Any) -> dict[str, Any]:
 
     recipe, values = services().recipes.check(recipe_name, params)
     client = services().redis
-    build = store.create_build(client, recipe.name, values)
+    build = store.create_build(client, recipe.name, values, recipe.secret_params)
     try:
         run_build.apply_async(args=[build["id"]])
     except OperationalError as error:

@@ -19,7 +19,7 @@ from typing import Any
 import redis
 
 from app import store
-from app.output import LineSplitter, LogBudget
+from app.output import LineSplitter, LogBudget, SecretMasker
 from app.recipes import Recipe, Recipes
 from app.runner import BatchLimits, OutputReader, signal_group, start_command, stop_group
 from app.settings import retention_seconds
@@ -63,14 +63,18 @@ def retrying(action, what: str, build_id: int):
 class LogWriter:
     """Numbers lines as they are written and keeps the log within its byte budget."""
 
-    def __init__(self, client: redis.Redis, build_id: int, max_log_bytes: int) -> None:
+    def __init__(
+        self, client: redis.Redis, build_id: int, max_log_bytes: int,
+        masker: SecretMasker | None = None,
+    ) -> None:
         self.client = client
         self.build_id = build_id
         self.budget = LogBudget(max_log_bytes)
+        self.masker = masker or SecretMasker([])
         self.written = 0
 
     def write(self, lines: list[str], times: list[int]) -> None:
-        self._append(*self.budget.admit(lines, times))
+        self._append(*self.budget.admit(self.masker.mask(lines), times))
 
     def finish(self) -> None:
         """Write what the budget held back (the tail of a log that hit its limit)."""
@@ -123,8 +127,10 @@ def cancel_requested(client: redis.Redis, build_id: int) -> bool:
         return False
 
 
-def command_env(build_id: int, params: dict[str, str]) -> dict[str, str]:
-    env = {name: os.environ[name] for name in INHERITED_ENV if name in os.environ}
+def command_env(
+    build_id: int, params: dict[str, str], secret_env: tuple[str, ...] = ()
+) -> dict[str, str]:
+    env = {name: os.environ[name] for name in INHERITED_ENV + secret_env if name in os.environ}
     env.setdefault("PATH", os.defpath)
     env["PYTHONUNBUFFERED"] = "1"
     env["BUILDTAIL_BUILD_ID"] = str(build_id)
@@ -153,7 +159,10 @@ def run_recipe(
     settings: dict[str, Any],
 ) -> Outcome:
     """Run the command, stream its lines into the log, and say how it ended."""
-    writer = LogWriter(client, build_id, int(settings["MAX_LOG_BYTES"]))
+    env = command_env(build_id, params, recipe.secret_env)
+    secrets = [params[name] for name in recipe.secret_params if name in params]
+    secrets += [env[name] for name in recipe.secret_env if name in env]
+    writer = LogWriter(client, build_id, int(settings["MAX_LOG_BYTES"]), SecretMasker(secrets))
     limits = BatchLimits(
         interval=int(settings["FLUSH_INTERVAL_MS"]) / 1000,
         max_lines=int(settings["FLUSH_MAX_LINES"]),
@@ -161,7 +170,7 @@ def run_recipe(
     )
     grace = float(settings["CANCEL_GRACE_SECONDS"])
     try:
-        process = start_command(recipe.command, workspace, command_env(build_id, params))
+        process = start_command(recipe.command, workspace, env)
     except OSError as error:
         writer.write(
             [f"[buildtail] could not start {recipe.command[0]}: {error}"], [store.now_ms()]
@@ -255,7 +264,8 @@ def execute_build(
     os.makedirs(root, exist_ok=True)
     workspace = tempfile.mkdtemp(prefix=f"{build_id}-", dir=root)
     try:
-        outcome = run_recipe(client, build_id, recipe, build["params"], workspace, settings)
+        params = store.run_params(client, build_id)
+        outcome = run_recipe(client, build_id, recipe, params, workspace, settings)
     except store.NotRunning:
         return store.get_build(client, build_id)
     except Exception:

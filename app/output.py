@@ -144,3 +144,29 @@ class LogBudget:
         times.extend(stamp for _, stamp in self.tail)
         self.tail.clear()
         return lines, times
+
+
+MASK = "***"
+MIN_SECRET_CHARS = 4  # shorter values would mask ordinary words and numbers
+
+
+class SecretMasker:
+    """Replaces secret values in log lines with ``***`` before they are stored."""
+
+    def __init__(self, values: list[str]) -> None:
+        # A value with newlines is masked line by line, so masking never
+        # changes how many lines there are; longer secrets go first.
+        pieces = {piece for value in values for piece in value.split("\n")}
+        self.secrets = sorted(
+            (piece for piece in pieces if len(piece) >= MIN_SECRET_CHARS), key=len, reverse=True
+        )
+
+    def mask(self, lines: list[str]) -> list[str]:
+        if not self.secrets:
+            return lines
+        text = "\n".join(lines)
+        if not any(secret in text for secret in self.secrets):
+            return lines
+        for secret in self.secrets:
+            text = text.replace(secret, MASK)
+        return text.split("\n")

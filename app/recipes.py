@@ -47,6 +47,7 @@ class Param:
     default: str | None
     pattern: str
     description: str = ""
+    secret: bool = False  # never shown: masked in logs, the API and pages
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -54,6 +55,7 @@ class Param:
             "default": self.default,
             "pattern": self.pattern,
             "description": self.description,
+            "secret": self.secret,
         }
 
 
@@ -64,6 +66,13 @@ class Recipe:
     command: tuple[str, ...]
     timeout: int
     params: dict[str, Param] = field(default_factory=dict)
+    # Variables the command gets from the worker's own environment; their
+    # values are secrets, masked in the log like secret parameters.
+    secret_env: tuple[str, ...] = ()
+
+    @property
+    def secret_params(self) -> frozenset[str]:
+        return frozenset(name for name, param in self.params.items() if param.secret)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -156,7 +165,10 @@ def _parse_param(recipe: str, name: str, table: Any) -> Param:
         raise RecipesFileError(f"{where}.pattern is not a valid expression: {error}") from None
     if default is not None and not re.fullmatch(pattern, default):
         raise RecipesFileError(f"{where}.default does not match its own pattern")
-    return Param(name, default, pattern, str(table.get("description", "")))
+    secret = table.get("secret", False)
+    if not isinstance(secret, bool):
+        raise RecipesFileError(f"{where}.secret must be true or false")
+    return Param(name, default, pattern, str(table.get("description", "")), secret)
 
 
 def _parse_recipe(name: str, table: Any, base: Path) -> Recipe:
@@ -179,12 +191,18 @@ def _parse_recipe(name: str, table: Any, base: Path) -> Recipe:
     if not isinstance(params_table, dict):
         raise RecipesFileError(f"{where}.params must be a table")
     params = {key: _parse_param(name, key, value) for key, value in params_table.items()}
+    secret_env = table.get("secret_env", [])
+    if not isinstance(secret_env, list) or not all(
+        isinstance(item, str) and PARAM_NAME.fullmatch(item) for item in secret_env
+    ):
+        raise RecipesFileError(f"{where}.secret_env must be a list of UPPER_CASE variable names")
     return Recipe(
         name=name,
         description=str(table.get("description", "")),
         command=tuple(_resolve_argument(arg, base) for arg in command),
         timeout=timeout,
         params=params,
+        secret_env=tuple(secret_env),
     )
 
 

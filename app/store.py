@@ -186,13 +186,25 @@ def build_json(fields: dict, lines: int) -> dict[str, Any]:
     }
 
 
-def create_build(client: redis.Redis, recipe: str, params: dict[str, str]) -> dict[str, Any]:
-    """Record a new queued build; its id exists before any task is queued."""
+MASK = "***"
+
+
+def create_build(
+    client: redis.Redis, recipe: str, params: dict[str, str], secret: Iterable[str] = ()
+) -> dict[str, Any]:
+    """Record a new queued build; its id exists before any task is queued.
+
+    The values of ``secret`` parameters are kept apart from the public record,
+    which shows them as ``***`` wherever it goes (API, pages, channels).
+    """
     build_id = int(client.incr(NEXT_ID))
+    secret = set(secret) & set(params)
+    public = {name: MASK if name in secret else value for name, value in params.items()}
     fields = {
         "id": build_id,
         "recipe": recipe,
-        "params": json.dumps(params, sort_keys=True),
+        "params": json.dumps(public, sort_keys=True),
+        "secret_params": json.dumps({name: params[name] for name in secret}),
         "state": QUEUED,
         "created_at": now_iso(),
     }
@@ -203,6 +215,14 @@ def create_build(client: redis.Redis, recipe: str, params: dict[str, str]) -> di
         pipe.publish(EVENTS, json.dumps({"type": "build", "build": build}))
         pipe.execute()
     return build
+
+
+def run_params(client: redis.Redis, build_id: int) -> dict[str, str]:
+    """Every parameter's real value, secret ones included: for the worker only."""
+    public, secret = client.hmget(build_key(build_id), "params", "secret_params")
+    values = json.loads(public or "{}")
+    values.update(json.loads(secret or "{}"))
+    return values
 
 
 def get_build(client: redis.Redis, build_id: int) -> dict[str, Any] | None:

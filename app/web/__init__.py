@@ -76,6 +76,25 @@ def create_build() -> Any:
     return redirect(url_for("web.show_build", build_id=build["id"]), 303)
 
 
+@bp.post("/builds/<int:build_id>/rebuild")
+def rebuild(build_id: int) -> Any:
+    """Start the same recipe with the same parameters, secret ones included."""
+    client = services().redis
+    build = store.get_build(client, build_id)
+    if build is None:
+        abort(404, f"There is no build #{build_id}.")
+    params = store.run_params(client, build_id)
+    try:
+        new = start_build(build["recipe"], params)
+    except RecipeError as error:
+        log.warning("rebuild of %s refused: %s", build_id, error.message)
+        errors = {error.field or "recipe": error.message}
+        return render_form(400, errors, build["params"], build["recipe"])
+    except QueueError as error:
+        return render_form(503, {"recipe": str(error)}, build["params"], build["recipe"])
+    return redirect(url_for("web.show_build", build_id=new["id"]), 303)
+
+
 @bp.get("/builds/<int:build_id>")
 def show_build(build_id: int) -> str:
     build = store.get_build(services().redis, build_id)

@@ -3,7 +3,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.output import LineSplitter, LogBudget
+from app.output import LineSplitter, LogBudget, SecretMasker
 
 MAX_LINE = 16
 
@@ -81,3 +81,11 @@ def test_a_log_within_its_limit_gets_nothing_at_the_end():
     budget = LogBudget(max_bytes=100)
     budget.admit(["short"], [1])
     assert budget.finish(now_ms=5) == ([], [])
+
+
+def test_secrets_are_masked_without_changing_the_line_count():
+    masker = SecretMasker(["s3cr3t-value", "abc", "first\nlines"])  # "abc" is too short
+    lines = ["a s3cr3t-value b", "abc stays", "first", "lines", "clean"]
+    assert masker.mask(lines) == ["a *** b", "abc stays", "***", "***", "clean"]
+    assert masker.mask(["nothing here"]) == ["nothing here"]
+    assert SecretMasker([]).mask(["x"]) == ["x"]
