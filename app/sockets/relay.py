@@ -283,6 +283,14 @@ class Relay:
             self._remove(sid, build_id)
         self.by_sid.pop(sid, None)
 
+    def census(self) -> dict[str, int]:
+        """How many subscribed clients, subscriptions and watched channels this process holds."""
+        return {
+            "subscribers": len(self.by_sid),
+            "subscriptions": sum(len(subs) for subs in self.by_sid.values()),
+            "channels": len(self.channels),
+        }
+
     def subscription_count(self, sid: str) -> int:
         return len(self.by_sid.get(sid, {}))
 

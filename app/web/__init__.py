@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from typing import Any
 
@@ -17,6 +18,7 @@ from flask import (
     url_for,
 )
 from flask_wtf.csrf import CSRFError
+from greenlet import greenlet
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from app import store
@@ -131,7 +133,12 @@ def raw_log(build_id: int) -> Response:
 @bp.get("/healthz")
 def healthz() -> tuple[dict[str, Any], int]:
     ok = store.ping(services().redis)
-    return {"redis": "ok" if ok else "unreachable"}, 200 if ok else 503
+    answer: dict[str, Any] = {"redis": "ok" if ok else "unreachable"}
+    if request.args.get("detail") is not None:
+        # Walks the heap: for operators and the soak test, not for load balancers.
+        answer.update(services().relay.census())
+        answer["greenlets"] = sum(1 for o in gc.get_objects() if isinstance(o, greenlet))
+    return answer, 200 if ok else 503
 
 
 @bp.app_errorhandler(CSRFError)

@@ -150,3 +150,15 @@ def test_newest_builds_come_first(client, redis_client):
     ids = [store.create_build(redis_client, "lines", {"LINES": "1"})["id"] for _ in range(3)]
     listed = [b["id"] for b in client.get("/api/builds?limit=3").get_json()["builds"]]
     assert listed == ids[::-1]
+
+
+def test_pages_carry_a_strict_content_security_policy(client, redis_client):
+    build = store.create_build(redis_client, "lines", {"LINES": "1"})
+    for path in ("/", f"/builds/{build['id']}", "/login"):
+        response = client.get(path, follow_redirects=True)
+        policy = response.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+        assert "object-src 'none'" in policy and "frame-ancestors 'none'" in policy
+        html = response.get_data(as_text=True)
+        assert "<script>" not in html and " on" + "click=" not in html  # no inline script
+        assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -9,10 +9,12 @@ import time
 import psutil
 import pytest
 import requests
+import socketio
 
+from app import store
 from tests.conftest import start_server, wait_until
 from tests.stalled import StalledViewer
-from tests.viewer import Viewer
+from tests.viewer import InOrderClient, Viewer
 
 pytestmark = [pytest.mark.integration, pytest.mark.socket]
 
@@ -200,3 +202,27 @@ def test_a_viewer_that_stops_reading_costs_bounded_memory_and_slows_nobody(
         viewer.close()
     finally:
         service.stop()
+
+
+def test_socket_limits_subscriptions_payload_size_and_origin(server, redis_client):
+    viewer = Viewer(server)
+    ids = [store.create_build(redis_client, "lines", {"LINES": "1"})["id"] for _ in range(21)]
+    answers = [viewer.subscribe(build_id) for build_id in ids]
+    assert all(answer["ok"] for answer in answers[:20])
+    assert answers[20]["ok"] is False and "20" in answers[20]["error"]
+    viewer.close()
+    # A message over MAX_SOCKET_MESSAGE_BYTES is refused by the transport itself.
+    greedy = Viewer(server)
+    with pytest.raises(socketio.exceptions.SocketIOError):  # dropped, so never answered
+        greedy.client.call("subscribe", {"build": ids[0], "padding": "x" * 200_000},
+                           namespace="/builds", timeout=5)
+    # Browsers from other sites may not connect at all.
+    # (python-socketio reports the refusal as a ConnectionError or, reading the
+    # server's "not an accepted origin" answer as a packet, a ValueError.)
+    with pytest.raises((socketio.exceptions.ConnectionError, ValueError)):
+        InOrderClient().connect(server, namespaces=["/builds"], transports=["websocket"],
+                                headers={"Origin": "http://evil.example"})
+    # And the server keeps serving everyone else.
+    fine = Viewer(server)
+    assert fine.subscribe(ids[0])["ok"]
+    fine.close()
