@@ -100,6 +100,23 @@ def timed(command: list[str], env: dict[str, str], stdout) -> float:
     return time.perf_counter() - started
 
 
+def idle_viewers(stack, build: int, viewers: int) -> subprocess.Popen:
+    """Node load client holding ``viewers`` subscribed viewers until ``drop``."""
+    client = subprocess.Popen(
+        ["node", str(LOAD_CLIENT), stack.url, str(build), str(viewers), "--idle"],
+        cwd=HERE.parent, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+    )
+    if "all subscribed" not in client.stderr.readline():
+        raise RuntimeError("the idle viewers did not all subscribe")
+    return client
+
+
+def drop(client: subprocess.Popen) -> None:
+    """Disconnect every viewer of an ``idle_viewers`` client."""
+    client.communicate("stop\n", timeout=120)
+
+
 def ingest(stack) -> list[tuple[str, str, str]]:
     """One build printing 1,000,000 lines as fast as it can, nobody watching."""
     env = {**os.environ, "LINES": str(INGEST_LINES)}
@@ -181,15 +198,7 @@ def resources(stack) -> list[tuple[str, str, str]]:
     rows = []
     baseline = None
     for viewers in (0, 200, 1000):
-        client = None
-        if viewers:
-            client = subprocess.Popen(
-                ["node", str(LOAD_CLIENT), stack.url, str(build), str(viewers), "--idle"],
-                cwd=HERE.parent, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, text=True,
-            )
-            if "all subscribed" not in client.stderr.readline():
-                raise RuntimeError("the idle viewers did not all subscribe")
+        client = idle_viewers(stack, build, viewers) if viewers else None
         time.sleep(2)
         rss = web.memory_info().rss
         baseline = baseline if baseline is not None else rss
@@ -198,7 +207,7 @@ def resources(stack) -> list[tuple[str, str, str]]:
                      f"{rss / 2**20:.0f} MB{per_viewer}; {redis_connections(stack)} connections",
                      "< 50 KB per viewer; ≤ 3 connections"))
         if client is not None:
-            client.communicate("stop\n", timeout=60)
+            drop(client)
     stack.api("POST", f"/api/builds/{build}/cancel", {})
     return rows
 

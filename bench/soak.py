@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 import urllib.request
@@ -25,7 +24,7 @@ sys.path.insert(0, str(HERE.parent))
 
 import psutil  # noqa: E402
 
-from bench.pipeline import LOAD_CLIENT, redis_connections  # noqa: E402
+from bench.pipeline import drop, idle_viewers, redis_connections  # noqa: E402
 from bench.run import record  # noqa: E402
 from bench.stack import Stack  # noqa: E402
 
@@ -45,14 +44,7 @@ def census(stack) -> dict:
 
 def cycle(stack, build: int, viewers: int) -> None:
     """Connect and subscribe ``viewers`` clients, then disconnect them all."""
-    client = subprocess.Popen(
-        ["node", str(LOAD_CLIENT), stack.url, str(build), str(viewers), "--idle"],
-        cwd=HERE.parent, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True,
-    )
-    if "all subscribed" not in client.stderr.readline():
-        raise RuntimeError("the viewers did not all subscribe")
-    client.communicate("stop\n", timeout=120)
+    drop(idle_viewers(stack, build, viewers))
 
 
 def main() -> int:
@@ -78,7 +70,8 @@ def main() -> int:
         for build in builds:
             stack.api("POST", f"/api/builds/{build}/cancel", {})
     rows = []
-    for key, label in [("rss_mb", "web RSS (MB)"), ("greenlets", "greenlets"),
+    for key, label in [("rss_mb", "web RSS (MB)"), ("python_objects", "Python objects"),
+                       ("greenlets", "greenlets"),
                        ("subscriptions", "subscriptions"), ("channels", "watched channels"),
                        ("redis_connections", "Redis connections")]:
         values = " / ".join(f"{census[key]:.0f}" for census in (start, warm, end))

@@ -137,7 +137,9 @@ def healthz() -> tuple[dict[str, Any], int]:
     if request.args.get("detail") is not None:
         # Walks the heap: for operators and the soak test, not for load balancers.
         answer.update(services().relay.census())
-        answer["greenlets"] = sum(1 for o in gc.get_objects() if isinstance(o, greenlet))
+        objects = gc.get_objects()
+        answer["greenlets"] = sum(1 for o in objects if isinstance(o, greenlet))
+        answer["python_objects"] = len(objects)
     return answer, 200 if ok else 503
 
 

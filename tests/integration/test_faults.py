@@ -69,14 +69,20 @@ def private_stack(tmp_path, log_dir):
     private_redis.stop()
 
 
-def test_killed_worker_fails_the_build_as_worker_lost(private_stack):
-    private_redis, url, worker = private_stack
-    client = private_redis.client
+def watched_slow_build(url: str, lines: str, delay: str) -> tuple[dict, Viewer]:
+    """A build printing ``lines`` lines ``delay`` s apart, and a viewer subscribed to it."""
     build = requests.post(
-        f"{url}/api/builds", json={"recipe": "slow", "params": {"LINES": "1000", "DELAY": "0.1"}}
+        f"{url}/api/builds", json={"recipe": "slow", "params": {"LINES": lines, "DELAY": delay}}
     ).json()
     viewer = Viewer(url)
     viewer.subscribe(build["id"])
+    return build, viewer
+
+
+def test_killed_worker_fails_the_build_as_worker_lost(private_stack):
+    private_redis, url, worker = private_stack
+    client = private_redis.client
+    build, viewer = watched_slow_build(url, "1000", "0.1")
     wait_until(lambda: store.line_count(client, build["id"]) > 5, 30, "the build to print")
     worker.kill_group()
     failed = wait_for_state(client, build["id"], "failed", timeout=35)
@@ -92,11 +98,7 @@ def test_redis_restarted_mid_build_loses_and_repeats_no_line(private_stack):
     """Redis away for 8 s: the worker buffers and retries, the server re-syncs its viewers."""
     private_redis, url, _ = private_stack
     client = private_redis.client
-    build = requests.post(
-        f"{url}/api/builds", json={"recipe": "slow", "params": {"LINES": "300", "DELAY": "0.05"}}
-    ).json()
-    viewer = Viewer(url)
-    viewer.subscribe(build["id"])
+    build, viewer = watched_slow_build(url, "300", "0.05")
     wait_until(lambda: len(viewer.lines()) > 40, 30, "the viewer to get lines")
     private_redis.stop()
     time.sleep(8)  # the build prints on meanwhile
