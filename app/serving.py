@@ -19,7 +19,25 @@ class ViewerHandler(WebSocketHandler):
         super().__init__(sock, address, server, rfile)
 
 
+class ClosingAwareApp:
+    """The WSGI application, plus the ``current_app.on_close`` that gevent-websocket
+    calls when a WebSocket closes. Without it, gevent-websocket builds a new
+    class for every call, and a soak of 6,000 viewers kept thousands of them."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.current_app = self
+
+    def __call__(self, environ, start_response):
+        return self.app(environ, start_response)
+
+    def on_close(self, *reason) -> None:
+        """Socket.IO has already seen the disconnect; nothing more to do."""
+
+
 def serve(app: Flask, host: str, port: int) -> None:
     """Serve until the process is stopped; WebSocket upgrades go to Socket.IO."""
-    server = pywsgi.WSGIServer((host, port), app, handler_class=ViewerHandler, log=None)
+    server = pywsgi.WSGIServer(
+        (host, port), ClosingAwareApp(app), handler_class=ViewerHandler, log=None
+    )
     server.serve_forever()

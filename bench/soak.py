@@ -64,7 +64,9 @@ def main() -> int:
         warm = census(stack)
         for number in range(1, cycles):
             cycle(stack, builds[number % BUILDS], args.per_cycle)
-            print(f"cycle {number + 1}/{cycles} done", flush=True)
+            now = census(stack)
+            print(f"cycle {number + 1}/{cycles}: {now['rss_mb']:.0f} MB RSS,"
+                  f" {now['python_objects']} objects, {now['greenlets']} greenlets", flush=True)
         time.sleep(SETTLE_SECONDS)
         end = census(stack)
         for build in builds:
