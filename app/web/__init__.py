@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import time
 from typing import Any
 
 import redis
@@ -33,6 +34,8 @@ bp = Blueprint("web", __name__)
 
 RECENT_BUILDS = 20
 RAW_CHUNK_LINES = 10_000
+# How often a followed raw log (log.txt?follow=1) looks for new lines.
+FOLLOW_POLL_SECONDS = 0.25
 
 
 def render_form(
@@ -113,6 +116,8 @@ def raw_log(build_id: int) -> Response:
     if build is None:
         abort(404, f"There is no build #{build_id}.")
 
+    follow = request.args.get("follow") not in (None, "0")
+
     def chunks():
         after = 0
         while True:
@@ -120,13 +125,25 @@ def raw_log(build_id: int) -> Response:
             if lines:
                 yield "\n".join(lines) + "\n"
             after += len(lines)
-            if len(lines) < RAW_CHUNK_LINES:
+            if len(lines) == RAW_CHUNK_LINES:
+                continue
+            if not follow:
                 return
+            # Following: a finished build's log is complete once it has been
+            # read up to the line count the build recorded when it finished.
+            current = store.get_build(client, build_id)
+            if current is None or (
+                current["state"] in store.FINISHED_STATES and after >= current["lines"]
+            ):
+                return
+            time.sleep(FOLLOW_POLL_SECONDS)
 
     download = request.args.get("download") is not None
     headers = (
         {"Content-Disposition": f'attachment; filename="build-{build_id}.log"'} if download else {}
     )
+    if follow:
+        headers["X-Accel-Buffering"] = "no"  # nginx: pass each line on as it comes
     return Response(stream_with_context(chunks()), mimetype="text/plain", headers=headers)
 
 

@@ -3,6 +3,7 @@
 import os
 
 import pytest
+import requests
 
 from app import store
 from app.execution import execute_build
@@ -162,3 +163,18 @@ def test_pages_carry_a_strict_content_security_policy(client, redis_client):
         html = response.get_data(as_text=True)
         assert "<script>" not in html and " on" + "click=" not in html  # no inline script
         assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_raw_log_follow_streams_until_the_build_finishes(server, worker, redis_client):
+    """curl -N .../log.txt?follow=1 works as a tail: every line, then the end."""
+    params = {"LINES": "40", "DELAY": "0.05"}
+    build = requests.post(f"{server}/api/builds", json={"recipe": "slow", "params": params}).json()
+    with requests.get(f"{server}/builds/{build['id']}/log.txt?follow=1", stream=True,
+                      timeout=60) as response:
+        assert response.headers["Content-Type"].startswith("text/plain")
+        lines = response.iter_lines(decode_unicode=True)
+        first = next(lines)
+        assert store.get_build(redis_client, build["id"])["state"] in ("queued", "running")
+        rest = list(lines)
+    assert [first, *rest] == [f"line {n}" for n in range(1, 41)]
+    assert store.get_build(redis_client, build["id"])["state"] == "succeeded"
