@@ -12,6 +12,7 @@ Layout (``buildtail:`` prefix):
                             batch's entries, one per line) and JSON ``status`` changes
 - ``events``                channel: JSON ``build`` records for every build created or changed
 - ``to-archive``            set of ids of finished builds whose log is not archived yet
+- ``latest``                hash, recipe name -> id of its newest build (for badges)
 
 A log line is appended and published by one Lua script, so the list and the
 channel can never disagree: whoever reads the list and then hears the channel
@@ -36,6 +37,7 @@ HISTORY = PREFIX + "builds"
 RUNNING = PREFIX + "running"
 EVENTS = PREFIX + "events"
 TO_ARCHIVE = PREFIX + "to-archive"
+LATEST = PREFIX + "latest"
 
 QUEUED, RUNNING_STATE, SUCCEEDED, FAILED, CANCELLED = (
     "queued",
@@ -212,6 +214,7 @@ def create_build(
     with client.pipeline(transaction=True) as pipe:
         pipe.hset(build_key(build_id), mapping=fields)
         pipe.zadd(HISTORY, {build_id: build_id})
+        pipe.hset(LATEST, recipe, build_id)
         pipe.publish(EVENTS, json.dumps({"type": "build", "build": build}))
         pipe.execute()
     return build
@@ -231,6 +234,12 @@ def get_build(client: redis.Redis, build_id: int) -> dict[str, Any] | None:
         pipe.llen(lines_key(build_id))
         fields, lines = pipe.execute()
     return build_json(fields, lines) if fields else None
+
+
+def latest_build(client: redis.Redis, recipe: str) -> dict[str, Any] | None:
+    """The newest build of a recipe, while it is kept."""
+    build_id = _text(client.hget(LATEST, recipe))
+    return get_build(client, int(build_id)) if build_id else None
 
 
 def list_builds(client: redis.Redis, limit: int, before: int | None = None) -> list[dict[str, Any]]:

@@ -147,6 +147,28 @@ def raw_log(build_id: int) -> Response:
     return Response(stream_with_context(chunks()), mimetype="text/plain", headers=headers)
 
 
+BADGE_COLOURS = {
+    "succeeded": "#1a7f37", "failed": "#cf222e", "cancelled": "#6e7781",
+    "running": "#1f6feb", "queued": "#9a6700",
+}
+BADGE_CHAR_PX = 7
+
+
+@bp.get("/badge/<recipe>.svg")
+def badge(recipe: str) -> Response:
+    """The state of the recipe's newest build, as a badge for a README or a wiki."""
+    if services().recipes.get(recipe) is None:
+        abort(404, f"There is no recipe {recipe!r}.")
+    build = store.latest_build(services().redis, recipe)
+    state = build["state"] if build else "no builds"
+    left, right = 12 + BADGE_CHAR_PX * len(recipe), 12 + BADGE_CHAR_PX * len(state)
+    svg = render_template(
+        "badge.svg", label=recipe, state=state, left=left, right=right,
+        colour=BADGE_COLOURS.get(state, "#6e7781"),
+    )
+    return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "no-cache"})
+
+
 @bp.get("/healthz")
 def healthz() -> tuple[dict[str, Any], int]:
     ok = store.ping(services().redis)

@@ -178,3 +178,15 @@ def test_raw_log_follow_streams_until_the_build_finishes(server, worker, redis_c
         rest = list(lines)
     assert [first, *rest] == [f"line {n}" for n in range(1, 41)]
     assert store.get_build(redis_client, build["id"])["state"] == "succeeded"
+
+
+def test_badge_shows_the_state_of_a_recipes_newest_build(client, worker, redis_client):
+    build = client.post("/api/builds", json={"recipe": "echo", "params": {"MESSAGE": "hi"}})
+    wait_for_state(redis_client, build.get_json()["id"], "succeeded")
+    badge = client.get("/badge/echo.svg")
+    assert badge.status_code == 200 and badge.content_type.startswith("image/svg+xml")
+    svg = badge.get_data(as_text=True)
+    assert "echo: succeeded" in svg and "#1a7f37" in svg
+    redis_client.hdel(store.LATEST, "sleepy")  # as if it had never been built
+    assert "sleepy: no builds" in client.get("/badge/sleepy.svg").get_data(as_text=True)
+    assert client.get("/badge/nope.svg").status_code == 404
