@@ -29,6 +29,7 @@ class Services:
     celery: Celery
     socketio: SocketIO
     relay: Any
+    metrics: Any
 
     def start_background(self) -> None:
         """Start the pub/sub relay, the lease check and the archiver: in the web process only."""
@@ -77,6 +78,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask app, its Celery app, its Socket.IO server and the Redis clients."""
     from app import api, web
     from app.auth import init_auth
+    from app.metrics import Metrics
+    from app.metrics import bp as metrics_bp
     from app.queueing import celery_init_app
     from app.security import init_security
     from app.sockets import NAMESPACE, BuildsNamespace, Relay
@@ -102,7 +105,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     socketio.on_namespace(
         BuildsNamespace(NAMESPACE, relay, int(settings["MAX_SUBSCRIPTIONS_PER_CLIENT"]))
     )
-    app.extensions["buildtail"] = Services(settings, client, recipes, celery, socketio, relay)
+    metrics = Metrics(client, relay)
+    relay.metrics = metrics
+    app.extensions["buildtail"] = Services(
+        settings, client, recipes, celery, socketio, relay, metrics
+    )
 
     csrf = CSRFProtect(app)
     csrf.exempt(api.bp)
@@ -110,4 +117,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_auth(app, settings)
     app.register_blueprint(web.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(metrics_bp)
     return app

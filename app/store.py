@@ -13,6 +13,7 @@ Layout (``buildtail:`` prefix):
 - ``events``                channel: JSON ``build`` records for every build created or changed
 - ``to-archive``            set of ids of finished builds whose log is not archived yet
 - ``latest``                hash, recipe name -> id of its newest build (for badges)
+- ``stats``                 hash of counters for /metrics: lines stored, builds finished by state
 
 A log line is appended and published by one Lua script, so the list and the
 channel can never disagree: whoever reads the list and then hears the channel
@@ -38,6 +39,8 @@ RUNNING = PREFIX + "running"
 EVENTS = PREFIX + "events"
 TO_ARCHIVE = PREFIX + "to-archive"
 LATEST = PREFIX + "latest"
+STATS = PREFIX + "stats"
+CELERY_QUEUE = "celery"  # Celery's default queue: a list of waiting tasks
 
 QUEUED, RUNNING_STATE, SUCCEEDED, FAILED, CANCELLED = (
     "queued",
@@ -48,7 +51,7 @@ QUEUED, RUNNING_STATE, SUCCEEDED, FAILED, CANCELLED = (
 )
 FINISHED_STATES = frozenset({SUCCEEDED, FAILED, CANCELLED})
 
-# KEYS: lines list, events channel, build hash.
+# KEYS: lines list, events channel, build hash, stats hash.
 # ARGV: the number the first line must get, the message header, the batch's
 # entries joined by newlines (a line never holds one). The list gets one
 # element per entry; the channel gets the header, a newline and the entries.
@@ -80,6 +83,7 @@ if size > 0 then
   count = count + size
 end
 redis.call('PUBLISH', KEYS[2], ARGV[2] .. '\\n' .. ARGV[3])
+redis.call('HINCRBY', KEYS[4], 'lines', count)
 return length + count
 """
 
@@ -236,6 +240,17 @@ def get_build(client: redis.Redis, build_id: int) -> dict[str, Any] | None:
     return build_json(fields, lines) if fields else None
 
 
+def stats(client: redis.Redis) -> dict[str, int]:
+    """Counters since Redis began: lines stored, and builds finished by state."""
+    counters = {_text(k): int(v) for k, v in client.hgetall(STATS).items()}
+    with client.pipeline(transaction=False) as pipe:
+        pipe.scard(RUNNING)
+        pipe.llen(CELERY_QUEUE)
+        running, queued = pipe.execute()
+    counters["running"], counters["queued"] = int(running), int(queued)
+    return counters
+
+
 def latest_build(client: redis.Redis, recipe: str) -> dict[str, Any] | None:
     """The newest build of a recipe, while it is kept."""
     build_id = _text(client.hget(LATEST, recipe))
@@ -320,7 +335,7 @@ def append_lines(
     header = json.dumps({"type": "lines", "first": first})
     result = int(
         _append_script(client)(
-            keys=[lines_key(build_id), build_channel(build_id), build_key(build_id)],
+            keys=[lines_key(build_id), build_channel(build_id), build_key(build_id), STATS],
             args=[first, header, encode_entries(lines, times)],
         )
     )
@@ -374,6 +389,7 @@ def transition(
             pipe.srem(RUNNING, build_id)
             pipe.delete(lease_key(build_id))
             pipe.sadd(TO_ARCHIVE, build_id)
+            pipe.hincrby(STATS, f"finished:{state}", 1)
             if retention_seconds:
                 pipe.expire(key, retention_seconds)
                 pipe.expire(lines, retention_seconds)

@@ -80,6 +80,7 @@ class Relay:
         self.socketio = socketio
         self.client = client
         self.pubsub_client = pubsub_client
+        self.metrics = None  # set by create_app: lines relayed and relay lag
         self.chunk_lines = int(settings["REPLAY_CHUNK_LINES"])
         self.archive_dir = settings["ARCHIVE_DIR"]
         self.channels: dict[int, Channel] = {}
@@ -227,6 +228,8 @@ class Relay:
 
     def _dispatch_lines(self, channel: Channel, data: dict) -> None:
         first, lines, times = data["first"], data["lines"], data["times"]
+        if self.metrics is not None and times:
+            self.metrics.relay_lag.observe(max(0.0, time.time() - times[-1] / 1000))
         in_step = []
         for sub in list(channel.subs.values()):
             if sub.syncing:
@@ -407,5 +410,7 @@ class Relay:
         return True
 
     def _emit_lines(self, to, build_id: int, first: int, lines: list, times: list) -> None:
+        if self.metrics is not None:
+            self.metrics.lines_relayed.inc(len(lines) * (len(to) if isinstance(to, list) else 1))
         payload = {"build": build_id, "first": first, "lines": lines, "times": times}
         self.socketio.emit("lines", payload, namespace=NAMESPACE, to=to)

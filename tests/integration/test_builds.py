@@ -4,10 +4,12 @@ import os
 
 import pytest
 import requests
+from prometheus_client.parser import text_string_to_metric_families
 
 from app import store
 from app.execution import execute_build
 from tests.conftest import wait_for_state, wait_until
+from tests.viewer import Viewer
 
 pytestmark = pytest.mark.integration
 
@@ -190,3 +192,39 @@ def test_badge_shows_the_state_of_a_recipes_newest_build(client, worker, redis_c
     redis_client.hdel(store.LATEST, "sleepy")  # as if it had never been built
     assert "sleepy: no builds" in client.get("/badge/sleepy.svg").get_data(as_text=True)
     assert client.get("/badge/nope.svg").status_code == 404
+
+
+def test_metrics_speak_prometheus(client, worker, redis_client):
+    def samples():
+        text = client.get("/metrics").get_data(as_text=True)
+        return {(s.name, tuple(sorted(s.labels.items()))): s.value
+                for family in text_string_to_metric_families(text) for s in family.samples}
+
+    before = samples()
+    build = client.post("/api/builds", json={"recipe": "lines", "params": {"LINES": "250"}})
+    wait_for_state(redis_client, build.get_json()["id"], "succeeded")
+    after = samples()
+    lines = ("buildtail_lines_ingested_total", ())
+    succeeded = ("buildtail_builds_finished_total", (("state", "succeeded"),))
+    assert after[lines] - before[lines] >= 250
+    assert after[succeeded] - before.get(succeeded, 0) >= 1
+    for name in ("buildtail_queue_length", "buildtail_worker_leases", "buildtail_viewers",
+                 "buildtail_lines_relayed_total", "buildtail_relay_lag_seconds_count"):
+        assert (name, ()) in after, name
+    assert ("buildtail_builds", (("state", "running"),)) in after
+
+
+def test_the_server_counts_lines_relayed_to_viewers(server, worker, redis_client):
+    def relayed() -> float:
+        text = requests.get(f"{server}/metrics", timeout=10).text
+        families = {family.name: family for family in text_string_to_metric_families(text)}
+        return families["buildtail_lines_relayed"].samples[0].value
+
+    before = relayed()
+    build = requests.post(f"{server}/api/builds",
+                          json={"recipe": "lines", "params": {"LINES": "120"}}).json()
+    viewer = Viewer(server)
+    viewer.subscribe(build["id"])
+    assert viewer.finished.wait(60)
+    viewer.close()
+    assert relayed() - before >= 120
