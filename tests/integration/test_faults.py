@@ -6,14 +6,11 @@ import os
 import time
 
 import pytest
-import redis
 import requests
 
 from app import store
 from tests.conftest import (
-    Service,
-    free_port,
-    redis_server_binary,
+    PrivateRedis,
     start_server,
     start_worker,
     wait_for_state,
@@ -22,32 +19,6 @@ from tests.conftest import (
 from tests.viewer import Viewer
 
 pytestmark = pytest.mark.integration
-
-
-class PrivateRedis:
-    """A redis-server that keeps its data in an append-only file, so it can be
-    stopped and started again on the same port without losing anything."""
-
-    def __init__(self, data_dir, log_dir) -> None:
-        self.port = free_port()
-        self.data_dir = data_dir
-        self.log_dir = log_dir
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.client = redis.Redis.from_url(self.url)
-        self.service = None
-
-    def start(self) -> None:
-        self.service = Service(
-            "redis-private",
-            [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1",
-             "--dir", str(self.data_dir), "--save", "", "--appendonly", "yes",
-             "--appendfsync", "always"],
-            dict(os.environ), self.log_dir,
-        )
-        wait_until(lambda: store.ping(self.client), 10, "the private redis-server")
-
-    def stop(self) -> None:
-        self.service.stop()
 
 
 @pytest.fixture
