@@ -105,7 +105,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     socketio.on_namespace(
         BuildsNamespace(NAMESPACE, relay, int(settings["MAX_SUBSCRIPTIONS_PER_CLIENT"]))
     )
-    metrics = Metrics(client, relay)
+    metrics = Metrics(client, relay, recipes.queues())
     relay.metrics = metrics
     app.extensions["buildtail"] = Services(
         settings, client, recipes, celery, socketio, relay, metrics

@@ -40,7 +40,7 @@ def start_build(recipe_name: Any, params: Any) -> dict[str, Any]:
     client = services().redis
     build = store.create_build(client, recipe.name, values, recipe.secret_params)
     try:
-        run_build.apply_async(args=[build["id"]])
+        run_build.apply_async(args=[build["id"]], queue=recipe.queue)
     except OperationalError as error:
         log.error("build %s could not be queued: %s", build["id"], error)
         store.transition(

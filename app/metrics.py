@@ -28,12 +28,13 @@ bp = Blueprint("metrics", __name__)
 class SharedFigures:
     """A collector for what Redis knows, so every web process reports the same."""
 
-    def __init__(self, client: redis.Redis, relay: Any) -> None:
+    def __init__(self, client: redis.Redis, relay: Any, queues: list[str]) -> None:
         self.client = client
         self.relay = relay
+        self.queues = queues
 
     def collect(self):
-        figures = store.stats(self.client)
+        figures = store.stats(self.client, self.queues)
         finished = CounterMetricFamily(
             "buildtail_builds_finished", "Builds that finished, by final state", labels=["state"]
         )
@@ -47,7 +48,7 @@ class SharedFigures:
         active.add_metric(["queued"], figures["queued"])
         active.add_metric(["running"], figures["running"])
         yield active
-        yield GaugeMetricFamily("buildtail_queue_length", "Tasks waiting in Celery's queue",
+        yield GaugeMetricFamily("buildtail_queue_length", "Tasks waiting in the recipes' queues",
                                 value=figures["queued"])
         yield GaugeMetricFamily("buildtail_worker_leases",
                                 "Running builds whose worker holds a lease",
@@ -60,7 +61,7 @@ class SharedFigures:
 class Metrics:
     """This web process's own figures, in a registry of its own (one per app)."""
 
-    def __init__(self, client: redis.Redis, relay: Any) -> None:
+    def __init__(self, client: redis.Redis, relay: Any, queues: list[str]) -> None:
         self.registry = CollectorRegistry()
         self.lines_relayed = Counter(
             "buildtail_lines_relayed", "Log lines sent to viewers (a line to 3 viewers counts 3)",
@@ -72,7 +73,7 @@ class Metrics:
             buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
             registry=self.registry,
         )
-        self.registry.register(SharedFigures(client, relay))
+        self.registry.register(SharedFigures(client, relay, queues))
 
 
 @bp.get("/metrics")

@@ -20,6 +20,7 @@ else:  # pragma: no cover
 
 PARAM_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 RECIPE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+DEFAULT_QUEUE = "celery"  # Celery's own default, which every worker consumes
 MAX_VALUE_CHARS = 4096
 DEFAULT_TIMEOUT = 3600
 
@@ -69,6 +70,8 @@ class Recipe:
     # Variables the command gets from the worker's own environment; their
     # values are secrets, masked in the log like secret parameters.
     secret_env: tuple[str, ...] = ()
+    # The Celery queue its builds go to; workers pick queues with -Q.
+    queue: str = DEFAULT_QUEUE
 
     @property
     def secret_params(self) -> frozenset[str]:
@@ -137,6 +140,9 @@ class Recipes:
             raise RecipeError(f"unknown recipe {recipe_name[:64]!r} (known: {known})", "recipe")
         return recipe, recipe.check_params(params)
 
+    def queues(self) -> list[str]:
+        return sorted({recipe.queue for recipe in self} | {DEFAULT_QUEUE})
+
     def longest_timeout(self) -> int:
         return max((recipe.timeout for recipe in self), default=DEFAULT_TIMEOUT)
 
@@ -196,6 +202,9 @@ def _parse_recipe(name: str, table: Any, base: Path) -> Recipe:
         isinstance(item, str) and PARAM_NAME.fullmatch(item) for item in secret_env
     ):
         raise RecipesFileError(f"{where}.secret_env must be a list of UPPER_CASE variable names")
+    queue = table.get("queue", DEFAULT_QUEUE)
+    if not isinstance(queue, str) or not RECIPE_NAME.fullmatch(queue):
+        raise RecipesFileError(f"{where}.queue must be a queue name (letters, digits, -_.)")
     return Recipe(
         name=name,
         description=str(table.get("description", "")),
@@ -203,6 +212,7 @@ def _parse_recipe(name: str, table: Any, base: Path) -> Recipe:
         timeout=timeout,
         params=params,
         secret_env=tuple(secret_env),
+        queue=queue,
     )
 
 

@@ -40,7 +40,6 @@ EVENTS = PREFIX + "events"
 TO_ARCHIVE = PREFIX + "to-archive"
 LATEST = PREFIX + "latest"
 STATS = PREFIX + "stats"
-CELERY_QUEUE = "celery"  # Celery's default queue: a list of waiting tasks
 
 QUEUED, RUNNING_STATE, SUCCEEDED, FAILED, CANCELLED = (
     "queued",
@@ -240,14 +239,16 @@ def get_build(client: redis.Redis, build_id: int) -> dict[str, Any] | None:
     return build_json(fields, lines) if fields else None
 
 
-def stats(client: redis.Redis) -> dict[str, int]:
-    """Counters since Redis began: lines stored, and builds finished by state."""
+def stats(client: redis.Redis, queues: Iterable[str]) -> dict[str, int]:
+    """Counters since Redis began (lines stored, builds finished by state), and
+    the running builds and the tasks waiting in Celery's ``queues`` now."""
     counters = {_text(k): int(v) for k, v in client.hgetall(STATS).items()}
     with client.pipeline(transaction=False) as pipe:
         pipe.scard(RUNNING)
-        pipe.llen(CELERY_QUEUE)
-        running, queued = pipe.execute()
-    counters["running"], counters["queued"] = int(running), int(queued)
+        for queue in queues:
+            pipe.llen(queue)  # Celery's Redis transport keeps a queue as a list
+        running, *waiting = pipe.execute()
+    counters["running"], counters["queued"] = int(running), sum(int(n) for n in waiting)
     return counters
 
 

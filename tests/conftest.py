@@ -145,12 +145,15 @@ def service_env(settings: dict[str, str], **extra: str) -> dict[str, str]:
     return env
 
 
-def start_worker(settings: dict[str, str], log_dir: Path, concurrency: int = 2) -> Service:
-    """A real Celery worker process; returns once it is ready for tasks."""
+def start_worker(
+    settings: dict[str, str], log_dir: Path, concurrency: int = 2, queues: str = "celery"
+) -> Service:
+    """A real Celery worker process consuming ``queues``; returns once it is ready."""
     service = Service(
-        "worker",
+        f"worker-{queues}",
         [sys.executable, "-m", "celery", "-A", "celery_worker", "worker", "--loglevel", "INFO",
-         "--concurrency", str(concurrency), "--without-gossip", "--without-mingle"],
+         "--concurrency", str(concurrency), "--without-gossip", "--without-mingle",
+         "-Q", queues],
         service_env(settings),
         log_dir,
     )

@@ -4,10 +4,12 @@ every viewer, whichever process it is on, ends with exactly every line."""
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 import requests
 
+from app import store
 from tests.conftest import PrivateRedis, start_server, start_worker, wait_for_state, wait_until
 from tests.viewer import InOrderClient, Viewer
 
@@ -35,7 +37,7 @@ def two_of_each(tmp_path, log_dir):
             services.append(service)
             urls.append(url)
         services += [start_worker(settings, log_dir, concurrency=2) for _ in range(2)]
-        yield private_redis.client, urls
+        yield private_redis.client, urls, settings
     finally:
         for service in services:
             service.stop()
@@ -43,7 +45,7 @@ def two_of_each(tmp_path, log_dir):
 
 
 def test_every_viewer_on_either_web_process_gets_every_line(two_of_each):
-    client, (web_a, web_b) = two_of_each
+    client, (web_a, web_b), _ = two_of_each
     started = []
     for index, (recipe, params) in enumerate(BUILDS):
         url = (web_a, web_b)[index % 2]  # builds are started through both processes
@@ -71,7 +73,7 @@ def test_every_viewer_on_either_web_process_gets_every_line(two_of_each):
 
 
 def test_follow_builds_hears_builds_started_through_the_other_process(two_of_each):
-    _, (web_a, web_b) = two_of_each
+    _, (web_a, web_b), _ = two_of_each
     heard = []
     follower = InOrderClient()
     follower.on("build", heard.append, namespace="/builds")
@@ -82,3 +84,16 @@ def test_follow_builds_hears_builds_started_through_the_other_process(two_of_eac
     wait_until(lambda: any(b["id"] == build["id"] and b["state"] == "succeeded" for b in heard),
                60, "web-b to announce the build web-a started, through to its end")
     follower.disconnect()
+
+
+def test_a_recipe_with_a_queue_runs_only_on_workers_of_that_queue(two_of_each, log_dir):
+    client, (web_a, _), settings = two_of_each
+    build = requests.post(f"{web_a}/api/builds", json={"recipe": "gpu"}).json()
+    time.sleep(3)  # the two workers of the default queue leave it alone
+    assert store.get_build(client, build["id"])["state"] == "queued"
+    gpu_worker = start_worker(settings, log_dir, concurrency=1, queues="gpu")
+    try:
+        assert wait_for_state(client, build["id"], "succeeded", timeout=60)["lines"] == 5
+        assert f"build {build['id']} started: gpu" in gpu_worker.log_text()
+    finally:
+        gpu_worker.stop()
