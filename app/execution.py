@@ -55,7 +55,8 @@ def retrying(action, what: str, build_id: int):
         except (redis.ConnectionError, redis.TimeoutError) as error:
             if time.monotonic() > deadline:
                 raise
-            log.warning("build %s: %s failed (%s); retrying", build_id, what, error)
+            log.warning("build %s: %s failed (%s); retrying", build_id, what, error,
+                        extra={"build_id": build_id})
             time.sleep(delay)
             delay = min(delay * 2, 2.0)
 
@@ -111,7 +112,8 @@ class LeaseKeeper:
                 store.renew_lease(self.client, self.build_id, self.seconds)
                 pause = self.seconds / 3
             except redis.RedisError as error:
-                log.warning("build %s: lease renewal failed (%s)", self.build_id, error)
+                log.warning("build %s: lease renewal failed (%s)", self.build_id, error,
+                            extra={"build_id": self.build_id})
                 pause = LEASE_RETRY_SECONDS  # renew the moment Redis is back
 
     def stop(self) -> None:

@@ -1,5 +1,6 @@
 """Builds through the API on a real Redis and a real Celery worker process."""
 
+import json
 import os
 
 import pytest
@@ -8,7 +9,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from app import store
 from app.execution import execute_build
-from tests.conftest import wait_for_state, wait_until
+from tests.conftest import start_server, wait_for_state, wait_until
 from tests.viewer import Viewer
 
 pytestmark = pytest.mark.integration
@@ -228,3 +229,18 @@ def test_the_server_counts_lines_relayed_to_viewers(server, worker, redis_client
     assert viewer.finished.wait(60)
     viewer.close()
     assert relayed() - before >= 120
+
+
+def test_json_logs_carry_the_build_id(settings, log_dir):
+    service, url = start_server({**settings, "LOG_FORMAT": "json"}, log_dir, name="web-json")
+    try:
+        build = requests.post(f"{url}/api/builds",
+                              json={"recipe": "lines", "params": {"LINES": "1"}}).json()
+        wait_until(lambda: f"build {build['id']} queued" in service.log_text(), 10,
+                   "the server to log the new build")
+    finally:
+        service.stop()
+    entries = [json.loads(line) for line in service.log_text().splitlines() if line.strip()]
+    queued = [e for e in entries if e["message"].startswith(f"build {build['id']} queued")]
+    assert queued and queued[0]["build_id"] == build["id"]
+    assert {"time", "level", "logger", "message"} <= set(queued[0])
