@@ -78,6 +78,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask app, its Celery app, its Socket.IO server and the Redis clients."""
     from app import api, web
     from app.auth import init_auth
+    from app.cli import builds as builds_cli
     from app.metrics import Metrics
     from app.metrics import bp as metrics_bp
     from app.queueing import celery_init_app
@@ -118,4 +119,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(web.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(metrics_bp)
+    app.cli.add_command(builds_cli)
     return app

@@ -4,25 +4,11 @@ from __future__ import annotations
 
 import threading
 
-import engineio
-import socketio
+from app.client import InOrderClient
+
+__all__ = ["InOrderClient", "Viewer"]
 
 FINISHED = {"succeeded", "failed", "cancelled"}
-
-
-class InOrderEngineIO(engineio.Client):
-    """engineio.Client hands every message to a new thread, so under load two
-    messages can be handled out of order; a viewer must see them as they came."""
-
-    def _trigger_event(self, event, *args, **kwargs):
-        if event == "message":
-            kwargs.pop("run_async", None)
-        return super()._trigger_event(event, *args, **kwargs)
-
-
-class InOrderClient(socketio.Client):
-    def _engineio_client_class(self):
-        return InOrderEngineIO
 
 
 class Viewer:
