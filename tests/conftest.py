@@ -103,6 +103,15 @@ class PrivateRedis:
     def stop(self) -> None:
         self.service.stop()
 
+    def settings(self) -> dict[str, str]:
+        """What processes of a stack on this Redis are configured with."""
+        return {
+            "REDIS_URL": self.url,
+            "RECIPES_FILE": str(TEST_RECIPES),
+            "WORKSPACE_ROOT": str(self.data_dir / "workspaces"),
+            "ARCHIVE_DIR": str(self.data_dir / "archive"),
+        }
+
 
 @pytest.fixture(scope="session")
 def log_dir(tmp_path_factory) -> Path:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
@@ -26,12 +25,7 @@ def private_stack(tmp_path, log_dir):
     """Its own Redis, server and worker, so no other worker can pick up its builds."""
     private_redis = PrivateRedis(tmp_path, log_dir)
     private_redis.start()
-    settings = {
-        "REDIS_URL": private_redis.url,
-        "RECIPES_FILE": str(os.path.join(os.path.dirname(__file__), "..", "recipes.toml")),
-        "WORKSPACE_ROOT": str(tmp_path / "workspaces"),
-        "ARCHIVE_DIR": str(tmp_path / "archive"),
-    }
+    settings = private_redis.settings()
     server, url = start_server(settings, log_dir)
     worker = start_worker(settings, log_dir, concurrency=1)
     yield private_redis, url, worker

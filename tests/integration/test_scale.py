@@ -3,7 +3,6 @@ every viewer, whichever process it is on, ends with exactly every line."""
 
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
@@ -23,12 +22,7 @@ BUILDS = [("slow", {"LINES": "400", "DELAY": "0.01"}), ("lines", {"LINES": "3000
 def two_of_each(tmp_path, log_dir):
     private_redis = PrivateRedis(tmp_path, log_dir)
     private_redis.start()
-    settings = {
-        "REDIS_URL": private_redis.url,
-        "RECIPES_FILE": str(os.path.join(os.path.dirname(__file__), "..", "recipes.toml")),
-        "WORKSPACE_ROOT": str(tmp_path / "workspaces"),
-        "ARCHIVE_DIR": str(tmp_path / "archive"),
-    }
+    settings = private_redis.settings()
     services = []
     try:
         urls = []
