@@ -25,6 +25,7 @@ from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from app import store
 from app.api import http_error
 from app.archive import read_log
+from app.auth import auth_config, current_user
 from app.builds import QueueError, services, start_build
 from app.recipes import RecipeError
 
@@ -174,7 +175,10 @@ def healthz() -> tuple[dict[str, Any], int]:
     ok = store.ping(services().redis)
     answer: dict[str, Any] = {"redis": "ok" if ok else "unreachable"}
     if request.args.get("detail") is not None:
-        # Walks the heap: for operators and the soak test, not for load balancers.
+        # Walks the heap: for operators and the soak test, not for load
+        # balancers, and not for strangers when authentication is on.
+        if auth_config().enabled and current_user() is None:
+            abort(401, "Sign in (or send an API token) to see the details.")
         answer.update(services().relay.census())
         objects = gc.get_objects()
         answer["greenlets"] = sum(1 for o in objects if isinstance(o, greenlet))

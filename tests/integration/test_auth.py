@@ -97,6 +97,9 @@ def test_authenticated_viewing_closes_pages_api_and_sockets(settings, password_h
     with_token = client.get("/api/builds", headers={"Authorization": f"Bearer {TOKEN}"})
     assert with_token.status_code == 200
     assert client.get("/healthz").status_code == 200
+    assert client.get("/healthz?detail=1").status_code == 401
+    detail = client.get("/healthz?detail=1", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert detail.status_code == 200 and "greenlets" in detail.get_json()
     service, url = start_server({**settings, "API_TOKENS": f"ci:{TOKEN}",
                                  "AUTH_VIEWING": "authenticated"}, log_dir)
     try:
