@@ -47,11 +47,10 @@ class LineSplitter:
 
     def _lines_of(self, complete: bytes) -> list[str]:
         """The lines of newline-separated bytes: decoded in one step unless one is too long."""
-        if len(complete) > self.max_line_bytes and any(
-            len(piece) > self.max_line_bytes for piece in complete.split(b"\n")
-        ):
+        pieces = complete.split(b"\n") if len(complete) > self.max_line_bytes else []
+        if any(len(piece) > self.max_line_bytes for piece in pieces):
             lines = []
-            for piece in complete.split(b"\n"):
+            for piece in pieces:
                 if len(piece) > self.max_line_bytes:
                     lines.extend(self._split_long(piece, keep_tail=False))
                 else:

@@ -32,6 +32,8 @@ from typing import Any
 
 import redis
 
+from app.output import MASK
+
 PREFIX = "buildtail:"
 NEXT_ID = PREFIX + "next-id"
 HISTORY = PREFIX + "builds"
@@ -189,9 +191,6 @@ def build_json(fields: dict, lines: int) -> dict[str, Any]:
         "finished_at": get("finished_at") or None,
         "lines": lines,
     }
-
-
-MASK = "***"
 
 
 def create_build(
