@@ -5,6 +5,16 @@ Nothing here reads the environment: ``app.settings.load_settings`` does that whe
 """
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
+# With a rediss:// REDIS_URL: the CA that signed Redis's certificate (empty: the
+# system's), and a client certificate and key for a Redis that asks for one.
+REDIS_TLS_CA_FILE = ""
+REDIS_TLS_CERT_FILE = ""
+REDIS_TLS_KEY_FILE = ""
+# "host:port,host:port": find the master through these sentinels (REDIS_URL then
+# only gives the password, database and rediss:// for TLS).
+REDIS_SENTINELS = ""
+REDIS_SENTINEL_MASTER = "mymaster"
+REDIS_SENTINEL_PASSWORD = ""
 HOST = "127.0.0.1"
 PORT = 5000
 # Empty means "random per start", which is only allowed on a loopback HOST.

@@ -14,6 +14,7 @@ from flask_socketio import SocketIO
 from flask_wtf.csrf import CSRFProtect
 
 from app.recipes import Recipes, load_recipes
+from app.redis_connection import redis_client
 from app.settings import load_settings, retention_seconds
 
 log = logging.getLogger(__name__)
@@ -57,18 +58,6 @@ def _thread_offload():
     return lambda function, *args: pool.apply(function, args)
 
 
-def _redis_client(settings: Mapping[str, Any], role: str) -> redis.Redis:
-    """A client whose pool never holds more than REDIS_POOL_SIZE connections."""
-    pool = redis.BlockingConnectionPool.from_url(
-        settings["REDIS_URL"],
-        max_connections=int(settings["REDIS_POOL_SIZE"]),
-        timeout=30,
-        client_name=f"buildtail-{role}",
-        health_check_interval=30,
-    )
-    return redis.Redis(connection_pool=pool)
-
-
 def _origins(value: str) -> list[str] | None:
     """None lets Socket.IO accept only same-origin browsers."""
     return [origin.strip() for origin in str(value).split(",") if origin.strip()] or None
@@ -93,7 +82,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["WTF_CSRF_TIME_LIMIT"] = None
 
     recipes = load_recipes(settings["RECIPES_FILE"])
-    client = _redis_client(settings, "web")
+    client = redis_client(settings, "web", int(settings["REDIS_POOL_SIZE"]))
     celery = celery_init_app(app, recipes.longest_timeout())
     socketio = SocketIO(
         app,
@@ -101,7 +90,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         max_http_buffer_size=int(settings["MAX_SOCKET_MESSAGE_BYTES"]),
         cors_allowed_origins=_origins(settings["SOCKETIO_ALLOWED_ORIGINS"]),
     )
-    pubsub_client = redis.Redis.from_url(settings["REDIS_URL"], client_name="buildtail-relay")
+    # The relay holds one pub/sub connection (two while one is replaced after a
+    # drop or a failover).
+    pubsub_client = redis_client(settings, "relay", 2)
     relay = Relay(socketio, client, pubsub_client, settings)
     socketio.on_namespace(
         BuildsNamespace(NAMESPACE, relay, int(settings["MAX_SUBSCRIPTIONS_PER_CLIENT"]))

@@ -7,6 +7,8 @@ from typing import Any
 from celery import Celery, Task
 from flask import Flask
 
+from app.redis_connection import celery_broker
+
 # Redis redelivers an unacknowledged task after this long; it must outlast the
 # longest build, or a slow build could be handed to a second worker.
 VISIBILITY_MARGIN_SECONDS = 3600
@@ -21,11 +23,14 @@ def celery_init_app(app: Flask, longest_timeout: int) -> Celery:
                 return self.run(*args, **kwargs)
 
     celery = Celery(app.name, task_cls=FlaskTask)
+    broker = celery_broker(app.config)
     celery.config_from_object(
         {
-            "broker_url": app.config["REDIS_URL"],
+            "broker_url": broker["broker_url"],
+            "broker_use_ssl": broker["broker_use_ssl"],
             "broker_connection_retry_on_startup": True,
             "broker_transport_options": {
+                **broker["broker_transport_options"],
                 "visibility_timeout": longest_timeout + VISIBILITY_MARGIN_SECONDS,
             },
             # Queueing a build opens a broker connection and closes it again,

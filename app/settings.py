@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import config
+from app.redis_connection import check_redis_settings
 
 
 class ConfigError(ValueError):
@@ -65,6 +66,9 @@ def load_settings(
     for name in ("PORT", "MAX_LINE_BYTES", "MAX_LOG_BYTES", "LOG_RETENTION_DAYS"):
         if int(settings[name]) <= 0:
             raise ConfigError(f"{name} must be positive")
+    problems = check_redis_settings(settings)
+    if problems:
+        raise ConfigError("; ".join(problems))
     return settings
 
 
