@@ -17,7 +17,9 @@ from pathlib import Path
 
 import psutil
 
+from app import store
 from app.recipes import load_recipes
+from launcher import redis_binary, wait_for
 
 HERE = Path(__file__).resolve().parent
 LOAD_CLIENT = HERE / "load-client.mjs"
@@ -25,6 +27,7 @@ INGEST_LINES = 1_000_000
 FAN_OUT_LINES, FAN_OUT_RATE = 20_000, 2_000
 LATE_JOIN_VIEWERS, LATE_JOIN_LINES, LATE_JOIN_RATE = 50, 100_000, 20_000
 CATCH_UP_LINES = 1_000_000
+PUBSUB_LINES, PUBSUB_SUBSCRIBERS = 1_000_000, (1, 8, 32)
 PIPE_SINK = """
 import fcntl, os, time
 try:
@@ -212,6 +215,71 @@ def resources(stack) -> list[tuple[str, str, str]]:
     return rows
 
 
+def subscriber(stack, channel: str) -> tuple[subprocess.Popen, subprocess.Popen]:
+    """redis-cli subscribed to ``channel``, its output counted by wc: a reader
+    that costs as little as one can, so Redis's own cost is what shows."""
+    cli = Path(redis_binary()).with_name("redis-cli")
+    port = stack.redis_url.rsplit(":", 1)[1].split("/")[0]
+    reader = subprocess.Popen([str(cli), "-p", port, "SUBSCRIBE", channel],
+                              stdout=subprocess.PIPE, start_new_session=True)
+    counter = subprocess.Popen(["wc", "-c"], stdin=reader.stdout, stdout=subprocess.PIPE,
+                               text=True)
+    reader.stdout.close()
+    return reader, counter
+
+
+def redis_cpu_seconds(stack) -> float:
+    cpu = stack.redis.info("cpu")
+    return cpu["used_cpu_user"] + cpu["used_cpu_sys"]
+
+
+def subscribed(stack, channel: str) -> int:
+    return stack.redis.pubsub_numsub(channel)[0][1]
+
+
+def all_sent(stack) -> bool:
+    """Redis has handed every subscriber everything once their buffers are empty."""
+    return all(int(client["omem"]) == 0 for client in stack.redis.client_list(_type="pubsub"))
+
+
+def pubsub_with(stack, subscribers: int) -> list[tuple[str, str, str]]:
+    channel = store.build_channel(int(stack.redis.get(store.NEXT_ID) or 0) + 1)
+    readers = [subscriber(stack, channel) for _ in range(subscribers)]
+    if not wait_for(lambda: subscribed(stack, channel) == subscribers, 15):
+        raise RuntimeError("the subscribers did not all subscribe")
+    cpu_before = redis_cpu_seconds(stack)
+    build = stack.wait_finished(stack.start_build("burst", LINES=str(PUBSUB_LINES)))
+    assert build["lines"] == PUBSUB_LINES, build
+    wall = seconds_between(build)
+    wait_for(lambda: all_sent(stack), 120)
+    cpu = redis_cpu_seconds(stack) - cpu_before
+    connected = subscribed(stack, channel)
+    received = []
+    for reader, counter in readers:
+        reader.terminate()
+        received.append(int(counter.communicate(timeout=30)[0]))
+        reader.wait()
+    per_reader = max(received) / wall / 2**20
+    everything = connected == subscribers and len(set(received)) == 1
+    return [
+        (f"{subscribers} subscribers: lines stored per second", f"{PUBSUB_LINES / wall:,.0f}", "—"),
+        (f"{subscribers} subscribers: Redis CPU per 1,000,000 lines", f"{cpu:.2f} s", "—"),
+        (f"{subscribers} subscribers: pub/sub out of Redis",
+         f"{per_reader:.0f} MB/s to each, {per_reader * subscribers:.0f} MB/s in all",
+         "—"),
+        (f"{subscribers} subscribers: every one got everything",
+         "yes" if everything else f"no: {connected} still subscribed, got {sorted(set(received))}",
+         "yes"),
+    ]
+
+
+def pubsub(stack) -> list[tuple[str, str, str]]:
+    """Redis pub/sub as web processes use it: each subscribes once to a watched
+    build's channel, whatever its number of viewers. A build prints 1,000,000
+    lines flat out with 1, 8 and 32 subscribers (web processes) on its channel."""
+    return [row for count in PUBSUB_SUBSCRIBERS for row in pubsub_with(stack, count)]
+
+
 SCENARIOS = {
     "ingest": ingest,
     "fan-out-200": fan_out_200,
@@ -219,4 +287,5 @@ SCENARIOS = {
     "late-join": late_join,
     "catch-up": catch_up,
     "resources": resources,
+    "pubsub": pubsub,
 }
