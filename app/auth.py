@@ -154,15 +154,26 @@ def check_password(name: str, password: str) -> bool:
 
 
 def main() -> int:
-    """Print an AUTH_USERS entry: python -m app.auth NAME (the password is asked for)."""
-    if len(sys.argv) != 2 or ":" in sys.argv[1] or "," in sys.argv[1]:
-        print("usage: python -m app.auth NAME   (NAME without ':' or ',')", file=sys.stderr)
+    """Print an AUTH_USERS entry: python -m app.auth NAME (the password is asked
+    for; with --password-stdin, a provisioning script pipes it in instead)."""
+    args = sys.argv[1:]
+    from_stdin = "--password-stdin" in args
+    names = [arg for arg in args if arg != "--password-stdin"]
+    if len(names) != 1 or ":" in names[0] or "," in names[0] or names[0].startswith("-"):
+        print("usage: python -m app.auth NAME [--password-stdin]   (NAME without ':' or ',')",
+              file=sys.stderr)
         return 2
-    password = getpass.getpass("password: ")
-    if password != getpass.getpass("again: "):
-        print("the two passwords differ", file=sys.stderr)
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("password: ")
+        if password != getpass.getpass("again: "):
+            print("the two passwords differ", file=sys.stderr)
+            return 1
+    if not password:
+        print("the password is empty", file=sys.stderr)
         return 1
-    print(f"{sys.argv[1]}:{generate_password_hash(password)}")
+    print(f"{names[0]}:{generate_password_hash(password)}")
     return 0
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 import socketio
 from werkzeug.security import generate_password_hash
@@ -80,6 +83,18 @@ def test_a_trusted_proxy_header_names_the_user(settings, password_hash):
     assert started.status_code == 202
     client.post(f"/api/builds/{started.get_json()['id']}/cancel",
                 headers={"X-Remote-User": "bob"})
+
+
+def test_the_entry_made_by_app_auth_signs_in(settings):
+    made = subprocess.run(
+        [sys.executable, "-m", "app.auth", "alice", "--password-stdin"],
+        input=PASSWORD + "\n", capture_output=True, text=True, check=True,
+    )
+    name, _, password_hash = made.stdout.strip().partition(":")
+    assert name == "alice"
+    client = secured_app(settings, password_hash).test_client()
+    assert sign_in(client, "wrong").status_code == 401
+    assert sign_in(client).status_code == 303
 
 
 def test_login_never_redirects_off_site(settings, password_hash):
