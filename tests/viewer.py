@@ -12,14 +12,19 @@ FINISHED = {"succeeded", "failed", "cancelled"}
 
 
 class Viewer:
-    def __init__(self, url: str, transports: tuple[str, ...] = ("websocket",)) -> None:
+    def __init__(
+        self, url: str, transports: tuple[str, ...] = ("websocket",),
+        headers: dict[str, str] | None = None, http_session=None,
+    ) -> None:
         self.url = url
         self.events: list[tuple[str, dict]] = []
         self.finished = threading.Event()
-        self.client = InOrderClient(reconnection=False)
+        self.client = InOrderClient(reconnection=False, http_session=http_session)
         self.client.on("lines", self._on_lines, namespace="/builds")
         self.client.on("status", self._on_status, namespace="/builds")
-        self.client.connect(url, namespaces=["/builds"], transports=list(transports))
+        self.client.connect(
+            url, namespaces=["/builds"], transports=list(transports), headers=headers or {}
+        )
 
     def _on_lines(self, message: dict) -> None:
         self.events.append(("lines", message))
