@@ -9,9 +9,11 @@ which fails when a line it expects is gone.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,9 +22,11 @@ import trustme
 
 from tests.conftest import (
     ROOT,
+    PrivateRedis,
     Service,
     free_port,
     start_server,
+    wait_for_state,
     wait_until,
 )
 from tests.viewer import Viewer
@@ -218,3 +222,37 @@ def test_nginx_reaches_either_web_process(proxy, settings, log_dir):
         restarted, _ = start_server({**settings, **WEB_AUTH}, log_dir, port=port,
                                     name=service.name)
         proxy.webs[index] = (restarted, port)
+
+
+# Procfile ---------------------------------------------------------------------------
+
+
+def test_procfile_under_honcho_runs_a_build(tmp_path, log_dir):
+    private_redis = PrivateRedis(tmp_path, log_dir)
+    private_redis.start()
+    port = free_port()
+    env_file = tmp_path / "procfile.env"
+    env_file.write_text("".join(
+        f"{name}={value}\n" for name, value in {**private_redis.settings(), "PORT": port}.items()
+    ))
+    honcho = Service(
+        "honcho", [sys.executable, "-m", "honcho", "-f", "deploy/Procfile", "-e", str(env_file),
+                   "start"],
+        {**os.environ, "PYTHONUNBUFFERED": "1"}, log_dir,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: answers(url + "/healthz", honcho), 60, "the Procfile's web process")
+        build_id = start_build(url, "lines", {"LINES": "40"})
+        assert wait_for_state(private_redis.client, build_id, "succeeded")["lines"] == 40
+        log = requests.get(f"{url}/builds/{build_id}/log.txt", timeout=30).text
+        assert log.splitlines() == [f"line {n}" for n in range(1, 41)]
+    finally:
+        honcho.stop()  # SIGTERM to honcho's group; it stops web and worker
+        private_redis.stop()
+    output = honcho.log_text()
+    assert re.search(r"web\.1 +\| .*serving on " + re.escape(url), output)
+    assert re.search(r"worker\.1 +\| .*build \d+ started", output)
+    # Both stopped on SIGTERM, within honcho's grace time.
+    assert "web.1 stopped" in output and "worker.1 stopped" in output, output
+    assert "SIGKILL" not in output and honcho.process.returncode != -signal.SIGKILL
