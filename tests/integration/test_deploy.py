@@ -2,18 +2,24 @@
 
 deploy/ is copied onto servers, never imported, so nothing else notices when it
 goes wrong. Each test uses the committed file itself; what has to differ on a
-test machine (addresses, ports, certificate paths) is changed by ``rewrite``,
-which fails when a line it expects is gone.
+test machine (addresses, ports, certificate paths, the /opt/buildtail install
+path) is changed by ``rewrite``, which fails when a line it expects is gone.
+No systemd manager runs here: the units are checked by ``systemd-analyze
+verify`` and their ExecStart is run in the working directory and environment
+systemd would give; ``User=`` is the one setting not applied.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
 import sys
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
@@ -256,3 +262,127 @@ def test_procfile_under_honcho_runs_a_build(tmp_path, log_dir):
     # Both stopped on SIGTERM, within honcho's grace time.
     assert "web.1 stopped" in output and "worker.1 stopped" in output, output
     assert "SIGKILL" not in output and honcho.process.returncode != -signal.SIGKILL
+
+
+# systemd units ----------------------------------------------------------------------
+
+
+def escape(instance: str) -> str:
+    """The instance as a unit name holds it (a comma becomes \\x2c): what %i gives."""
+    return subprocess.check_output(["systemd-escape", instance], text=True).strip()
+
+
+@pytest.mark.parametrize("unit, instance", [("web", "5000"), ("worker", "celery,gpu")])
+def test_systemd_analyze_verifies_the_unit(unit, instance, tmp_path):
+    """The unit file as committed, but with ExecStart and WorkingDirectory in this checkout
+    (verify checks that the command exists and is executable)."""
+    copy = tmp_path / f"buildtail-{unit}@{escape(instance)}.service"
+    template = (DEPLOY / f"buildtail-{unit}@.service").read_text()
+    copy.write_text(rewrite(template, {"/opt/buildtail": str(ROOT)}))
+    result = subprocess.run(["systemd-analyze", "verify", str(copy)],
+                            capture_output=True, text=True)
+    assert (result.returncode, result.stdout + result.stderr) == (0, "")
+
+
+def service_section(unit: str, instance: str, env_file: Path) -> dict[str, list[str]]:
+    """The [Service] settings of deploy/buildtail-<unit>@.service for ``instance``:
+    %i and %I expanded, installed in this checkout, reading ``env_file``."""
+    text = rewrite((DEPLOY / f"buildtail-{unit}@.service").read_text(), {
+        "/opt/buildtail": str(ROOT), "/etc/buildtail/env": str(env_file),
+    })
+    text = text.replace("%i", escape(instance)).replace("%I", instance)
+    settings, section = defaultdict(list), None
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("["):
+            section = line
+        elif line and not line.startswith(("#", ";")) and section == "[Service]":
+            key, _, value = line.partition("=")
+            settings[key].append(value)
+    return settings
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    lines = path.read_text().splitlines()
+    pairs = [line.split("=", 1) for line in lines if line and not line.startswith(("#", ";"))]
+    return dict(pairs)
+
+
+def env_file_from_example(path: Path, values: dict[str, str]) -> Path:
+    """deploy/buildtail.env.example with ``values`` put in for the names it sets."""
+    lines, replaced = [], set()
+    for line in (DEPLOY / "buildtail.env.example").read_text().splitlines():
+        name = line.split("=", 1)[0]
+        if not line.startswith("#") and name in values:
+            line = f"{name}={values[name]}"
+            replaced.add(name)
+        lines.append(line)
+    assert replaced == set(values), f"not in the example: {set(values) - replaced}"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def run_unit(unit: str, instance: str, env_file: Path, home: Path, log_dir: Path) -> Service:
+    """The unit's ExecStart, in its WorkingDirectory, with the environment systemd gives:
+    its own few variables, then Environment=, then EnvironmentFile=, which overrides."""
+    settings = service_section(unit, instance, env_file)
+    assert settings["WorkingDirectory"] == [str(ROOT)]
+    env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin", "LANG": "C.UTF-8",
+           "HOME": str(home)}
+    for assignments in settings["Environment"]:
+        env.update(assignment.split("=", 1) for assignment in shlex.split(assignments))
+    for file in settings["EnvironmentFile"]:
+        env.update(read_env_file(Path(file)))
+    return Service(f"buildtail-{unit}@{instance}", shlex.split(settings["ExecStart"][0]), env,
+                   log_dir)
+
+
+@pytest.fixture
+def unit_stack(tmp_path, log_dir):
+    """A private Redis and the env file the units read, made from the example."""
+    private_redis = PrivateRedis(tmp_path, log_dir)
+    private_redis.start()
+    env_file = env_file_from_example(
+        tmp_path / "env", {**private_redis.settings(), "SECRET_KEY": "0123456789abcdef" * 4}
+    )
+    services = []
+
+    def run(unit: str, instance: str) -> Service:
+        services.append(run_unit(unit, instance, env_file, tmp_path, log_dir))
+        return services[-1]
+
+    yield private_redis, run
+    for service in services:
+        service.stop()
+    private_redis.stop()
+
+
+def json_log(service: Service) -> list[dict]:
+    return [json.loads(line) for line in service.log_text().splitlines() if line.startswith("{")]
+
+
+def test_web_unit_serves_on_its_instance_port(unit_stack):
+    _, run = unit_stack
+    port = free_port()
+    web = run("web", str(port))
+    url = f"http://127.0.0.1:{port}"
+    wait_until(lambda: answers(url + "/healthz", web), 30, f"buildtail-web@{port}")
+    assert requests.get(url + "/healthz", timeout=30).json() == {"redis": "ok"}
+    # LOG_FORMAT=json from the env file: the web process logs JSON lines.
+    assert f"serving on {url}/" in [entry["message"] for entry in json_log(web)]
+
+
+def test_worker_unit_runs_builds_of_each_queue_it_names(unit_stack):
+    private_redis, run = unit_stack
+    port = free_port()
+    web = run("web", str(port))
+    url = f"http://127.0.0.1:{port}"
+    wait_until(lambda: answers(url + "/healthz", web), 30, f"buildtail-web@{port}")
+    worker = run("worker", "celery,gpu")
+    # "lines" goes to Celery's default queue, "gpu" to the gpu queue (tests/recipes.toml).
+    for recipe, count in (("lines", 30), ("gpu", 5)):
+        build_id = start_build(url, recipe, {"LINES": str(count)})
+        assert wait_for_state(private_redis.client, build_id, "succeeded")["lines"] == count
+        log = requests.get(f"{url}/builds/{build_id}/log.txt", timeout=30).text
+        assert log.splitlines() == [f"line {n}" for n in range(1, count + 1)]
+        assert any(entry.get("build_id") == build_id for entry in json_log(worker))
