@@ -102,14 +102,6 @@ def stop(process: subprocess.Popen, timeout: float = 10) -> None:
         pass
 
 
-def recipe_queues(env: dict[str, str]) -> list[str]:
-    """Every queue the recipes name: one machine's worker serves them all."""
-    from app.recipes import load_recipes
-    from app.settings import load_settings
-
-    return load_recipes(load_settings({}, env)["RECIPES_FILE"]).queues()
-
-
 def main() -> int:
     env = dict(os.environ)
     redis_process = None if env.get("REDIS_URL") else start_redis(env)
@@ -117,7 +109,7 @@ def main() -> int:
         "web": start([sys.executable, "server.py"], env, "web"),
         "worker": start(
             [sys.executable, "-m", "celery", "-A", "celery_worker", "worker",
-             "--loglevel", "INFO", "--concurrency", "2", "-Q", ",".join(recipe_queues(env))],
+             "--loglevel", "INFO", "--concurrency", "2"],
             env, "worker",
         ),
     }

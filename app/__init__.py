@@ -83,7 +83,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     recipes = load_recipes(settings["RECIPES_FILE"])
     client = redis_client(settings, "web", int(settings["REDIS_POOL_SIZE"]))
-    celery = celery_init_app(app, recipes.longest_timeout())
+    celery = celery_init_app(app, recipes)
     socketio = SocketIO(
         app,
         async_mode=settings.get("ASYNC_MODE") or None,

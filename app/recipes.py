@@ -20,7 +20,7 @@ else:  # pragma: no cover
 
 PARAM_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 RECIPE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
-DEFAULT_QUEUE = "celery"  # Celery's own default, which every worker consumes
+DEFAULT_QUEUE = "celery"  # Celery's own default queue
 MAX_VALUE_CHARS = 4096
 DEFAULT_TIMEOUT = 3600
 

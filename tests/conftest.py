@@ -166,10 +166,14 @@ def start_worker(
         service_env(settings),
         log_dir,
     )
-    wait_until(
-        lambda: "ready." in service.log_text() or service.process.poll() is not None,
-        60, "the Celery worker to start",
-    )
+    try:
+        wait_until(
+            lambda: "ready." in service.log_text() or service.process.poll() is not None,
+            60, "the Celery worker to start",
+        )
+    except BaseException:
+        service.stop()  # a worker that never got ready must not outlive the test
+        raise
     if service.process.poll() is not None:
         pytest.fail("the worker exited:\n" + service.log_text())
     return service
@@ -195,7 +199,11 @@ def start_server(
         except OSError:
             return False
 
-    wait_until(healthy, 30, "the server to answer")
+    try:
+        wait_until(healthy, 30, "the server to answer")
+    except BaseException:
+        service.stop()
+        raise
     return service, url
 
 

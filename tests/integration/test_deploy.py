@@ -249,10 +249,12 @@ def test_procfile_under_honcho_runs_a_build(tmp_path, log_dir):
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until(lambda: answers(url + "/healthz", honcho), 60, "the Procfile's web process")
-        build_id = start_build(url, "lines", {"LINES": "40"})
-        assert wait_for_state(private_redis.client, build_id, "succeeded")["lines"] == 40
-        log = requests.get(f"{url}/builds/{build_id}/log.txt", timeout=30).text
-        assert log.splitlines() == [f"line {n}" for n in range(1, 41)]
+        # Its worker has no -Q: it runs builds of every queue the recipes name.
+        for recipe, count in (("lines", 40), ("gpu", 5)):
+            build_id = start_build(url, recipe, {"LINES": str(count)})
+            assert wait_for_state(private_redis.client, build_id, "succeeded")["lines"] == count
+            log = requests.get(f"{url}/builds/{build_id}/log.txt", timeout=30).text
+            assert log.splitlines() == [f"line {n}" for n in range(1, count + 1)]
     finally:
         honcho.stop()  # SIGTERM to honcho's group; it stops web and worker
         private_redis.stop()
