@@ -114,7 +114,10 @@ def main() -> int:
         ),
     }
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
-    url = f"http://{env.get('HOST', '127.0.0.1')}:{env.get('PORT', '5000')}/"
+    host = env.get("HOST", "127.0.0.1")
+    # Listening on every address: this machine's own is the one to open.
+    host = "localhost" if host in ("0.0.0.0", "::") else host
+    url = f"http://{host}:{env.get('PORT', '5000')}/"
     code = 0
     try:
         def healthy() -> bool:
@@ -137,6 +140,10 @@ def main() -> int:
     except SystemExit as exit_:
         code = int(exit_.code or 1)
     finally:
+        # Stop once, whatever else arrives (a service manager or a shell may
+        # signal twice): Redis must still get to flush its file.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         stop(children["worker"])
         stop(children["web"])
         if redis_process is not None:
