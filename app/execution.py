@@ -21,17 +21,22 @@ import redis
 from app import store
 from app.output import LineSplitter, LogBudget, SecretMasker
 from app.recipes import Recipe, Recipes
+from app.redis_connection import replicas_to_wait_for
 from app.runner import BatchLimits, OutputReader, signal_group, start_command, stop_group
 from app.settings import retention_seconds
 
 log = logging.getLogger(__name__)
 
-# Variables a command inherits from the worker; everything else it gets from
-# its recipe's parameters, so a worker's secrets never reach a build.
 REDIS_RETRY_SECONDS = 60
 LEASE_RETRY_SECONDS = 0.5
 CHECK_INTERVAL = 0.25  # seconds between looks at cancel, timeout and lease
+# With replicas (Sentinel), each append waits this long at most for one to
+# hold it; what none holds yet is kept, to be written again after a failover.
+REPLICA_WAIT_MS = 20
+MAX_UNREPLICATED_BYTES = 64 * 1024 * 1024
 
+# Variables a command inherits from the worker; everything else it gets from
+# its recipe's parameters, so a worker's secrets never reach a build.
 INHERITED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "USER", "LOGNAME", "TMPDIR")
 
 
@@ -62,17 +67,25 @@ def retrying(action, what: str, build_id: int):
 
 
 class LogWriter:
-    """Numbers lines as they are written and keeps the log within its byte budget."""
+    """Numbers lines as they are written and keeps the log within its byte budget.
+
+    With ``replicas``, it also keeps every batch no replica has confirmed, so
+    that when a failover promotes a replica that lacks the newest lines, they
+    are written again and the log has no gap.
+    """
 
     def __init__(
         self, client: redis.Redis, build_id: int, max_log_bytes: int,
-        masker: SecretMasker | None = None,
+        masker: SecretMasker | None = None, replicas: int = 0,
     ) -> None:
         self.client = client
         self.build_id = build_id
         self.budget = LogBudget(max_log_bytes)
         self.masker = masker or SecretMasker([])
+        self.replicas = replicas
         self.written = 0
+        self.unreplicated: list[tuple[int, list[str], list[int]]] = []
+        self.unreplicated_bytes = 0
 
     def write(self, lines: list[str], times: list[int]) -> None:
         self._append(*self.budget.admit(self.masker.mask(lines), times))
@@ -84,11 +97,50 @@ class LogWriter:
     def _append(self, lines: list[str], times: list[int]) -> None:
         if not lines:
             return
-        self.written = retrying(
-            lambda: store.append_lines(self.client, self.build_id, self.written + 1, lines, times),
+        first = self.written + 1
+        try:
+            replicated = self._store(first, lines, times)
+        except store.LogBehind as behind:
+            log.warning("build %s: Redis lost lines %s-%s in a failover; writing them again",
+                        self.build_id, behind.length + 1, self.written,
+                        extra={"build_id": self.build_id})
+            self._restore(behind.length)
+            replicated = self._store(first, lines, times)
+        self._keep_until_replicated(first, lines, times, replicated)
+
+    def _store(self, first: int, lines: list[str], times: list[int]) -> bool:
+        self.written, replicated = retrying(
+            lambda: store.append_lines(self.client, self.build_id, first, lines, times,
+                                       self.replicas, REPLICA_WAIT_MS),
             "writing its log",
             self.build_id,
         )
+        return replicated
+
+    def _keep_until_replicated(
+        self, first: int, lines: list[str], times: list[int], replicated: bool
+    ) -> None:
+        if not self.replicas:
+            return
+        if replicated:  # a replica holds this append, so every earlier one too
+            self.unreplicated, self.unreplicated_bytes = [], 0
+            return
+        self.unreplicated.append((first, lines, times))
+        self.unreplicated_bytes += sum(map(len, lines))
+        while self.unreplicated_bytes > MAX_UNREPLICATED_BYTES and len(self.unreplicated) > 1:
+            _, dropped, _ = self.unreplicated.pop(0)
+            self.unreplicated_bytes -= sum(map(len, dropped))
+
+    def _restore(self, length: int) -> None:
+        """Write lines ``length + 1``.. again from the batches no replica confirmed."""
+        for first, lines, times in list(self.unreplicated):
+            skip = length + 1 - first
+            if skip >= len(lines):
+                continue
+            if skip < 0:
+                raise store.LogBehind(self.build_id, length)  # older than what is kept
+            self._store(length + 1, lines[skip:], times[skip:])
+            length = self.written
 
 
 class LeaseKeeper:
@@ -164,7 +216,8 @@ def run_recipe(
     env = command_env(build_id, params, recipe.secret_env)
     secrets = [params[name] for name in recipe.secret_params if name in params]
     secrets += [env[name] for name in recipe.secret_env if name in env]
-    writer = LogWriter(client, build_id, int(settings["MAX_LOG_BYTES"]), SecretMasker(secrets))
+    writer = LogWriter(client, build_id, int(settings["MAX_LOG_BYTES"]), SecretMasker(secrets),
+                       replicas_to_wait_for(settings))
     limits = BatchLimits(
         interval=int(settings["FLUSH_INTERVAL_MS"]) / 1000,
         max_lines=int(settings["FLUSH_MAX_LINES"]),

@@ -62,6 +62,12 @@ def sentinel_addresses(settings: Mapping[str, Any]) -> list[tuple[str, int]]:
     return addresses
 
 
+def replicas_to_wait_for(settings: Mapping[str, Any]) -> int:
+    """With Sentinel there is a replica to promote: a worker has each log
+    append confirmed by one, and keeps what is not, so a failover loses no line."""
+    return 1 if sentinel_addresses(settings) else 0
+
+
 def tls_options(settings: Mapping[str, Any]) -> dict[str, Any]:
     """redis-py's TLS arguments for a rediss:// URL: the server's certificate
     and name are always checked; a client certificate is sent when configured."""

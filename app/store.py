@@ -25,6 +25,7 @@ from __future__ import annotations
 import bisect
 import functools
 import json
+import re
 import time
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
@@ -68,7 +69,7 @@ if length ~= first - 1 then
   if length >= first + newlines then
     return -1
   end
-  return redis.error_reply('line ' .. first .. ' does not follow line ' .. length)
+  return redis.error_reply('BEHIND ' .. length .. ': line ' .. first .. ' does not follow it')
 end
 local batch, size, count = {}, 0, 0
 for entry in string.gmatch(ARGV[3], '[^\\n]+') do
@@ -91,6 +92,15 @@ return length + count
 
 class NotRunning(Exception):
     """The build is no longer running (cancelled, or failed as lost): stop writing."""
+
+
+class LogBehind(Exception):
+    """Redis holds fewer lines than the worker wrote: a failover to a replica
+    lost the newest. ``length`` is how many it holds."""
+
+    def __init__(self, build_id: int, length: int) -> None:
+        super().__init__(f"build {build_id}: Redis holds only its first {length} lines")
+        self.length = length
 
 
 def build_key(build_id: int) -> str:
@@ -324,24 +334,41 @@ def append_lines(
     first: int,
     lines: Sequence[str],
     times: Sequence[int],
-) -> int:
+    replicas: int = 0,
+    replica_wait_ms: int = 0,
+) -> tuple[int, bool]:
     """Append lines numbered ``first``.. and publish them, in one atomic step.
 
+    Returns the log's length, and whether ``replicas`` replicas hold the
+    append (always True with none asked for): WAIT goes down the same
+    connection as the append, which is the only way it covers that write.
     Idempotent: retrying an append that Redis already applied changes nothing.
-    Raises NotRunning once the build has been finished by someone else.
+    Raises NotRunning once the build has been finished by someone else, and
+    LogBehind when Redis lacks lines before ``first``.
     """
     if not lines:
-        return first - 1
+        return first - 1, True
     header = json.dumps({"type": "lines", "first": first})
-    result = int(
-        _append_script(client)(
-            keys=[lines_key(build_id), build_channel(build_id), build_key(build_id), STATS],
-            args=[first, header, encode_entries(lines, times)],
-        )
+    pipe = client.pipeline(transaction=False)
+    _append_script(client)(
+        keys=[lines_key(build_id), build_channel(build_id), build_key(build_id), STATS],
+        args=[first, header, encode_entries(lines, times)],
+        client=pipe,
     )
+    if replicas:
+        pipe.execute_command("WAIT", replicas, replica_wait_ms)
+    try:
+        answers = pipe.execute()
+    except redis.ResponseError as error:
+        behind = re.search(r"BEHIND (\d+)", str(error))
+        if behind:
+            raise LogBehind(build_id, int(behind.group(1))) from None
+        raise
+    result = int(answers[0])
     if result == -2:
         raise NotRunning(build_id)
-    return first - 1 + len(lines) if result == -1 else result
+    replicated = not replicas or int(answers[1]) >= replicas
+    return (first - 1 + len(lines) if result == -1 else result), replicated
 
 
 @functools.lru_cache(maxsize=16)

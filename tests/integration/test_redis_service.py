@@ -5,11 +5,15 @@ replaced by its replica; every build before and after streams every line."""
 
 from __future__ import annotations
 
+import os
+import signal
+
 import pytest
 import redis
 import requests
 import trustme
 
+from app import store
 from app.redis_connection import redis_client
 from app.settings import load_settings
 from tests.conftest import (
@@ -263,6 +267,55 @@ def test_builds_follow_the_master_through_a_failover(sentinel_set, log_dir):
         # The same web process and worker, untouched, now work on the new master.
         run_and_watch(url, 2000)
         replay(url, before, 2000)
+    finally:
+        server.stop()
+        worker.stop()
+
+
+def test_lines_a_failover_loses_are_written_again(sentinel_set, log_dir, tmp_path):
+    """The replica is frozen while the master takes 300,000 more lines, then
+    the master dies: the promoted replica lacks most of them. The worker kept
+    every batch no replica confirmed and writes the missing lines again, so
+    the log and its viewer end with every line exactly once."""
+    settings = sentinel_set.settings()
+    worker = start_worker(settings, log_dir)
+    server, url = start_server(settings, log_dir)
+    gates = [tmp_path / "frozen", tmp_path / "promoted"]
+    runs = [100, 300_000, 100]
+    total = sum(runs)
+    master = sentinel_set.node(sentinel_set.master_port)
+    replica = sentinel_set.services["replica"]
+    try:
+        params = {"RUNS": ",".join(map(str, runs)), "GATES": ",".join(map(str, gates))}
+        response = requests.post(f"{url}/api/builds", timeout=30,
+                                 json={"recipe": "gated", "params": params})
+        assert response.status_code == 202, response.text
+        build_id = response.json()["id"]
+        viewer = Viewer(url)
+        assert viewer.subscribe(build_id)["ok"]
+        lines = store.lines_key(build_id)
+
+        wait_until(lambda: master.llen(lines) == runs[0], 60, "the first lines")
+        wait_until(sentinel_set.replica_caught_up, 30, "the replica to hold them")
+        os.kill(replica.pid, signal.SIGSTOP)
+        gates[0].touch()
+        wait_until(lambda: master.llen(lines) == runs[0] + runs[1], 120,
+                   "the master to hold the second run")
+        sentinel_set.services["master"].kill_group()
+        os.kill(replica.pid, signal.SIGCONT)
+        wait_until(
+            lambda: sentinel_set.master_port_now() == sentinel_set.replica_port,
+            60, "the sentinels to promote the replica",
+        )
+        gates[1].touch()
+
+        assert viewer.finished.wait(120), "the build did not finish"
+        viewer.assert_exactly(1, total)
+        viewer.close()
+        promoted = sentinel_set.node(sentinel_set.replica_port)
+        assert store.get_build(promoted, build_id)["state"] == "succeeded"
+        assert promoted.llen(lines) == total
+        assert "writing them again" in worker.log_text()  # the failover did lose lines
     finally:
         server.stop()
         worker.stop()
