@@ -363,12 +363,18 @@ def json_log(service: Service) -> list[dict]:
     return [json.loads(line) for line in service.log_text().splitlines() if line.startswith("{")]
 
 
-def test_web_unit_serves_on_its_instance_port(unit_stack):
-    _, run = unit_stack
+def web_unit(run) -> tuple[Service, str]:
+    """buildtail-web@<a free port>, once it answers; and its URL."""
     port = free_port()
     web = run("web", str(port))
     url = f"http://127.0.0.1:{port}"
     wait_until(lambda: answers(url + "/healthz", web), 30, f"buildtail-web@{port}")
+    return web, url
+
+
+def test_web_unit_serves_on_its_instance_port(unit_stack):
+    _, run = unit_stack
+    web, url = web_unit(run)
     assert requests.get(url + "/healthz", timeout=30).json() == {"redis": "ok"}
     # LOG_FORMAT=json from the env file: the web process logs JSON lines.
     assert f"serving on {url}/" in [entry["message"] for entry in json_log(web)]
@@ -376,10 +382,7 @@ def test_web_unit_serves_on_its_instance_port(unit_stack):
 
 def test_worker_unit_runs_builds_of_each_queue_it_names(unit_stack):
     private_redis, run = unit_stack
-    port = free_port()
-    web = run("web", str(port))
-    url = f"http://127.0.0.1:{port}"
-    wait_until(lambda: answers(url + "/healthz", web), 30, f"buildtail-web@{port}")
+    _, url = web_unit(run)
     worker = run("worker", "celery,gpu")
     # "lines" goes to Celery's default queue, "gpu" to the gpu queue (tests/recipes.toml).
     for recipe, count in (("lines", 30), ("gpu", 5)):
