@@ -120,6 +120,20 @@ def drop(client: subprocess.Popen) -> None:
     client.communicate("stop\n", timeout=120)
 
 
+def ingest_sentinel(stack) -> list[tuple[str, str, str]]:
+    """Ingest through Sentinel with a replica: each append also waits for the
+    replica to confirm it (WAIT), so a failover can lose no line."""
+    build = stack.wait_finished(stack.start_build("burst", LINES=str(INGEST_LINES)))
+    assert build["lines"] == INGEST_LINES, build
+    replica_lines = stack.replica.llen(store.lines_key(build["id"]))
+    return [
+        ("lines stored per second, one worker, each append confirmed by a replica",
+         f"{INGEST_LINES / seconds_between(build):,.0f}", "—"),
+        ("  lines on the replica when the build finished", f"{replica_lines:,}",
+         f"{INGEST_LINES:,}"),
+    ]
+
+
 def ingest(stack) -> list[tuple[str, str, str]]:
     """One build printing 1,000,000 lines as fast as it can, nobody watching."""
     env = {**os.environ, "LINES": str(INGEST_LINES)}
@@ -280,8 +294,12 @@ def pubsub(stack) -> list[tuple[str, str, str]]:
     return [row for count in PUBSUB_SUBSCRIBERS for row in pubsub_with(stack, count)]
 
 
+# Scenarios that need more than the plain stack.
+STACK_OPTIONS = {"ingest-sentinel": {"sentinel": True}}
+
 SCENARIOS = {
     "ingest": ingest,
+    "ingest-sentinel": ingest_sentinel,
     "fan-out-200": fan_out_200,
     "fan-out-1000": fan_out_1000,
     "late-join": late_join,

@@ -67,7 +67,7 @@ def main() -> int:
     rows = []
     for name in chosen:
         print(f"running {name}...", flush=True)
-        with Stack() as stack:
+        with Stack(**pipeline.STACK_OPTIONS.get(name, {})) as stack:
             for figure, value, target in SCENARIOS[name](stack):
                 rows.append((name, figure, value, target))
                 print(f"  {figure}: {value} (target {target})", flush=True)

@@ -31,8 +31,9 @@ def start(args: list[str], env: dict[str, str], name: str) -> subprocess.Popen:
 class Stack:
     """Use as a context manager; `url` is the server's base URL, `redis` a client."""
 
-    def __init__(self, concurrency: int = 1, **settings: str) -> None:
+    def __init__(self, concurrency: int = 1, sentinel: bool = False, **settings: str) -> None:
         self.concurrency = concurrency
+        self.sentinel = sentinel
         self.settings = settings
         self.processes = {}
 
@@ -48,6 +49,8 @@ class Stack:
         self.redis = redis.Redis.from_url(self.redis_url)
         if not wait_for(self._redis_answers, 15):
             raise RuntimeError("redis-server did not start")
+        if self.sentinel:
+            self.settings = {**self._replica_and_sentinel(port), **self.settings}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -73,8 +76,38 @@ class Stack:
             raise RuntimeError("the Celery worker did not start")
         return self
 
+    def _replica_and_sentinel(self, master_port: int) -> dict[str, str]:
+        """A replica of the stack's Redis and a sentinel watching both, as a
+        Sentinel deployment has them; returns the settings that use them."""
+        replica_port, sentinel_port = free_port(), free_port()
+        replica_dir = Path(self.workdir.name) / "replica"
+        replica_dir.mkdir()
+        self.processes["replica"] = start(
+            [redis_binary(), "--port", str(replica_port), "--bind", "127.0.0.1",
+             "--dir", str(replica_dir), "--save", "", "--appendonly", "no",
+             "--replicaof", "127.0.0.1", str(master_port)],
+            dict(os.environ), "replica",
+        )
+        conf = Path(self.workdir.name) / "sentinel.conf"
+        conf.write_text(f"port {sentinel_port}\nbind 127.0.0.1\ndir {self.workdir.name}\n"
+                        f"sentinel monitor bench 127.0.0.1 {master_port} 1\n")
+        self.processes["sentinel"] = start([redis_binary(), str(conf), "--sentinel"],
+                                           dict(os.environ), "sentinel")
+        self.replica = redis.Redis(port=replica_port)
+        sentinel = redis.Redis(port=sentinel_port, decode_responses=True)
+
+        def watching_the_replica() -> bool:
+            try:
+                return bool(sentinel.sentinel_slaves("bench"))
+            except redis.RedisError:
+                return False
+
+        if not wait_for(watching_the_replica, 30):
+            raise RuntimeError("the sentinel never saw the replica")
+        return {"REDIS_SENTINELS": f"127.0.0.1:{sentinel_port}", "REDIS_SENTINEL_MASTER": "bench"}
+
     def __exit__(self, *exc) -> None:
-        for name in ("worker", "web", "redis"):
+        for name in ("worker", "web", "sentinel", "replica", "redis"):
             if name in self.processes:
                 stop(self.processes[name])
         self.workdir.cleanup()
