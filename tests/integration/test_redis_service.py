@@ -85,35 +85,54 @@ def replay(url: str, build_id: int, lines: int) -> None:
 # --- TLS -------------------------------------------------------------------
 
 
+class Certificates:
+    """A private CA, a certificate for 127.0.0.1 that Redis serves (and that
+    sentinels and replicas also show as clients), and one for buildtail."""
+
+    def __init__(self, directory) -> None:
+        ca = trustme.CA()
+        server = ca.issue_cert("127.0.0.1", "localhost")
+        client = ca.issue_cert("buildtail")
+        self.ca, self.server_cert, self.server_key, self.client_cert, self.client_key = (
+            directory / f"{name}.pem" for name in
+            ("ca", "server-cert", "server-key", "client-cert", "client-key")
+        )
+        ca.cert_pem.write_to_path(self.ca)
+        server.cert_chain_pems[0].write_to_path(self.server_cert)
+        server.private_key_pem.write_to_path(self.server_key)
+        client.cert_chain_pems[0].write_to_path(self.client_cert)
+        client.private_key_pem.write_to_path(self.client_key)
+
+    def server_args(self, port: int) -> list[str]:
+        """redis-server arguments: TLS only on ``port``, replication over TLS too."""
+        return ["--port", "0", "--tls-port", str(port), "--tls-replication", "yes",
+                "--tls-cert-file", str(self.server_cert), "--tls-key-file", str(self.server_key),
+                "--tls-ca-cert-file", str(self.ca)]
+
+    def settings(self) -> dict[str, str]:
+        return {"REDIS_TLS_CA_FILE": str(self.ca), "REDIS_TLS_CERT_FILE": str(self.client_cert),
+                "REDIS_TLS_KEY_FILE": str(self.client_key)}
+
+    def client_options(self) -> dict:
+        """What a plain redis-py client of the test needs to reach these servers."""
+        return {"ssl": True, "ssl_ca_certs": str(self.ca), "ssl_certfile": str(self.client_cert),
+                "ssl_keyfile": str(self.client_key)}
+
+
 @pytest.fixture
 def tls_redis(tmp_path, log_dir):
     """A redis-server with no plain-text port: TLS only, a password, and client
     certificates required (Redis's default), all signed by a private CA."""
-    ca = trustme.CA()
-    server = ca.issue_cert("127.0.0.1", "localhost")
-    client = ca.issue_cert("buildtail")
-    paths = {name: tmp_path / f"{name}.pem" for name in
-             ("ca", "server-cert", "server-key", "client-cert", "client-key")}
-    ca.cert_pem.write_to_path(paths["ca"])
-    server.cert_chain_pems[0].write_to_path(paths["server-cert"])
-    server.private_key_pem.write_to_path(paths["server-key"])
-    client.cert_chain_pems[0].write_to_path(paths["client-cert"])
-    client.private_key_pem.write_to_path(paths["client-key"])
+    certificates = Certificates(tmp_path)
     port = free_port()
     service = Service(
         "redis-tls",
-        [redis_server_binary(), "--port", "0", "--tls-port", str(port), "--bind", "127.0.0.1",
-         "--tls-cert-file", str(paths["server-cert"]), "--tls-key-file", str(paths["server-key"]),
-         "--tls-ca-cert-file", str(paths["ca"]), "--requirepass", PASSWORD,
-         "--dir", str(tmp_path), "--save", ""],
+        [redis_server_binary(), *certificates.server_args(port), "--bind", "127.0.0.1",
+         "--requirepass", PASSWORD, "--dir", str(tmp_path), "--save", ""],
         {}, log_dir,
     )
     settings = stack_settings(
-        tmp_path,
-        REDIS_URL=f"rediss://:{PASSWORD}@127.0.0.1:{port}/0",
-        REDIS_TLS_CA_FILE=str(paths["ca"]),
-        REDIS_TLS_CERT_FILE=str(paths["client-cert"]),
-        REDIS_TLS_KEY_FILE=str(paths["client-key"]),
+        tmp_path, REDIS_URL=f"rediss://:{PASSWORD}@127.0.0.1:{port}/0", **certificates.settings()
     )
     try:
         wait_until(
@@ -159,9 +178,10 @@ def test_the_redis_certificate_and_password_are_checked(tls_redis):
 class SentinelSet:
     """A master, its replica and two sentinels watching them, all on loopback."""
 
-    def __init__(self, tmp_path, log_dir) -> None:
+    def __init__(self, tmp_path, log_dir, certificates: Certificates | None = None) -> None:
         self.tmp_path = tmp_path
         self.log_dir = log_dir
+        self.certificates = certificates
         self.master_port, self.replica_port = free_port(), free_port()
         self.sentinel_ports = [free_port(), free_port()]
         self.services: dict[str, Service] = {}
@@ -175,15 +195,17 @@ class SentinelSet:
             data.mkdir()
             self.services[name] = Service(
                 f"redis-{name}",
-                [redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1",
+                [redis_server_binary(), *self._listen(port), "--bind", "127.0.0.1",
                  "--requirepass", PASSWORD, "--masterauth", PASSWORD,
                  "--dir", str(data), "--save", "", *extra],
                 {}, self.log_dir,
             )
         for index, port in enumerate(self.sentinel_ports):
             conf = self.tmp_path / f"sentinel-{index}.conf"
+            listen = self._listen(port)  # the same settings, as lines of the file
             conf.write_text(
-                f"port {port}\nbind 127.0.0.1\ndir {self.tmp_path}\n"
+                "".join(f"{listen[i][2:]} {listen[i + 1]}\n" for i in range(0, len(listen), 2))
+                + f"bind 127.0.0.1\ndir {self.tmp_path}\n"
                 f"requirepass {SENTINEL_PASSWORD}\nsentinel sentinel-pass {SENTINEL_PASSWORD}\n"
                 f"sentinel monitor {MASTER_NAME} 127.0.0.1 {self.master_port} 1\n"
                 f"sentinel auth-pass {MASTER_NAME} {PASSWORD}\n"
@@ -196,13 +218,20 @@ class SentinelSet:
             )
         wait_until(self._watching_everything, 60, "the sentinels to see the replica and each other")
 
+    def _listen(self, port: int) -> list[str]:
+        if self.certificates:
+            return self.certificates.server_args(port)
+        return ["--port", str(port)]
+
+    def _tls(self) -> dict:
+        return self.certificates.client_options() if self.certificates else {}
+
     def sentinel(self, index: int = 0) -> redis.Redis:
-        return redis.Redis(
-            port=self.sentinel_ports[index], password=SENTINEL_PASSWORD, decode_responses=True
-        )
+        return redis.Redis(port=self.sentinel_ports[index], password=SENTINEL_PASSWORD,
+                           decode_responses=True, **self._tls())
 
     def node(self, port: int) -> redis.Redis:
-        return redis.Redis(port=port, password=PASSWORD)
+        return redis.Redis(port=port, password=PASSWORD, **self._tls())
 
     def master_port_now(self) -> int:
         _, port = self.sentinel().sentinel_get_master_addr_by_name(MASTER_NAME)
@@ -226,10 +255,12 @@ class SentinelSet:
     def settings(self) -> dict[str, str]:
         unreachable_sentinel = f"127.0.0.1:{free_port()}"
         sentinels = [unreachable_sentinel] + [f"127.0.0.1:{port}" for port in self.sentinel_ports]
+        scheme = "rediss" if self.certificates else "redis"
         return stack_settings(
             self.tmp_path,
             # Host and port are never used: the sentinels say where the master is.
-            REDIS_URL=f"redis://:{PASSWORD}@unused.invalid:6379/0",
+            REDIS_URL=f"{scheme}://:{PASSWORD}@unused.invalid:6379/0",
+            **(self.certificates.settings() if self.certificates else {}),
             REDIS_SENTINELS=",".join(sentinels),
             REDIS_SENTINEL_MASTER=MASTER_NAME,
             REDIS_SENTINEL_PASSWORD=SENTINEL_PASSWORD,
@@ -240,9 +271,11 @@ class SentinelSet:
             service.stop()
 
 
-@pytest.fixture
-def sentinel_set(tmp_path, log_dir):
-    sentinels = SentinelSet(tmp_path, log_dir)
+@pytest.fixture(params=["plain", "tls"])
+def sentinel_set(request, tmp_path, log_dir):
+    """The set speaks plain Redis, or TLS only (clients, replication, sentinels)."""
+    certificates = Certificates(tmp_path) if request.param == "tls" else None
+    sentinels = SentinelSet(tmp_path, log_dir, certificates)
     try:
         sentinels.start()
         yield sentinels
