@@ -1,7 +1,8 @@
 """Redis as a service: TLS with a password and a client certificate, and
 Sentinel with a failover. The web process and the worker run against a real
 redis-server that speaks only TLS, then against a master that is killed and
-replaced by its replica; every build before and after streams every line."""
+replaced by its replica (in plain text and over TLS): builds before and after
+stream every line, and so does a build whose newest lines the failover lost."""
 
 from __future__ import annotations
 
