@@ -38,11 +38,13 @@ def server_url() -> str:
     return os.environ.get("BUILDTAIL_URL", "http://127.0.0.1:5000").rstrip("/")
 
 
-def api(method: str, path: str, body: dict | None = None) -> dict[str, Any]:
-    headers = {"Content-Type": "application/json"}
+def token_headers() -> dict[str, str]:
     token = os.environ.get("BUILDTAIL_TOKEN")
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+def api(method: str, path: str, body: dict | None = None) -> dict[str, Any]:
+    headers = {"Content-Type": "application/json", **token_headers()}
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(server_url() + path, data=data, method=method,
                                      headers=headers)
@@ -103,11 +105,8 @@ def tail(build_id: int, out=None) -> str:
     # Every (re)connection subscribes again with what we have: the rest, once.
     client.on("connect", lambda: threading.Thread(target=subscribe, daemon=True).start(),
               namespace="/builds")
-    headers = {}
-    if os.environ.get("BUILDTAIL_TOKEN"):
-        headers["Authorization"] = f"Bearer {os.environ['BUILDTAIL_TOKEN']}"
     client.connect(server_url(), namespaces=["/builds"], transports=["websocket"],
-                   headers=headers, wait_timeout=30)
+                   headers=token_headers(), wait_timeout=30)
     done.wait()
     client.disconnect()
     if "error" in final:

@@ -112,12 +112,11 @@ def redis_client(settings: Mapping[str, Any], role: str, max_connections: int) -
         "timeout": 30,
     }
     tls = tls_options(settings)
-    if not sentinel_addresses(settings):
+    sentinels = sentinel_addresses(settings)
+    if not sentinels:
         pool = redis.BlockingConnectionPool.from_url(settings["REDIS_URL"], **common, **tls)
         return redis.Redis(connection_pool=pool)
-    manager = Sentinel(
-        sentinel_addresses(settings), sentinel_kwargs=_sentinel_options(settings, tls)
-    )
+    manager = Sentinel(sentinels, sentinel_kwargs=_sentinel_options(settings, tls))
     return manager.master_for(
         settings["REDIS_SENTINEL_MASTER"],
         connection_pool_class=BlockingSentinelConnectionPool,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import redis
 
+from app import store
 from launcher import free_port, redis_binary, stop, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,7 +48,7 @@ class Stack:
         )
         self.redis_url = f"redis://127.0.0.1:{port}/0"
         self.redis = redis.Redis.from_url(self.redis_url)
-        if not wait_for(self._redis_answers, 15):
+        if not wait_for(lambda: store.ping(self.redis), 15):
             raise RuntimeError("redis-server did not start")
         if self.sentinel:
             self.settings = {**self._replica_and_sentinel(port), **self.settings}
@@ -115,12 +116,6 @@ class Stack:
     @property
     def web_pid(self) -> int:
         return self.processes["web"].pid
-
-    def _redis_answers(self) -> bool:
-        try:
-            return bool(self.redis.ping())
-        except redis.RedisError:
-            return False
 
     def _web_answers(self) -> bool:
         try:

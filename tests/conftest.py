@@ -7,12 +7,12 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
+import requests
 
 from app import create_app, store
 from launcher import free_port, redis_binary
@@ -23,6 +23,23 @@ TEST_RECIPES = Path(__file__).resolve().parent / "recipes.toml"
 
 def redis_server_binary() -> str:
     return redis_binary()
+
+
+def answers(url: str, service: Service, **kwargs) -> bool:
+    """True once ``url`` answers 200; fails the test if ``service`` has exited."""
+    if service.process.poll() is not None:
+        pytest.fail(f"{service.name} exited:\n{service.log_text()}")
+    try:
+        return requests.get(url, timeout=2, **kwargs).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """NAME=value lines, as systemd's EnvironmentFile= reads them (no quoting used here)."""
+    lines = path.read_text().splitlines()
+    pairs = [line.split("=", 1) for line in lines if line and not line.startswith(("#", ";"))]
+    return dict(pairs)
 
 
 def wait_until(predicate, timeout: float, what: str, interval: float = 0.05):
@@ -189,18 +206,8 @@ def start_server(
         service_env(settings, PORT=str(port), HOST="127.0.0.1"), log_dir,
     )
     url = f"http://127.0.0.1:{port}"
-
-    def healthy() -> bool:
-        if service.process.poll() is not None:
-            pytest.fail("the server exited:\n" + service.log_text())
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
-                return response.status == 200
-        except OSError:
-            return False
-
     try:
-        wait_until(healthy, 30, "the server to answer")
+        wait_until(lambda: answers(url + "/healthz", service), 30, "the server to answer")
     except BaseException:
         service.stop()
         raise

@@ -30,7 +30,9 @@ from tests.conftest import (
     ROOT,
     PrivateRedis,
     Service,
+    answers,
     free_port,
+    read_env_file,
     start_server,
     wait_for_state,
     wait_until,
@@ -51,16 +53,6 @@ def rewrite(text: str, replacements: dict[str, str]) -> str:
         assert old in text, f"{old!r} is no longer in the deploy file"
         text = text.replace(old, new)
     return text
-
-
-def answers(url: str, service: Service, **kwargs) -> bool:
-    """True once ``url`` answers 200; fails the test if ``service`` has exited."""
-    if service.process.poll() is not None:
-        pytest.fail(f"{service.name} exited:\n{service.log_text()}")
-    try:
-        return requests.get(url, timeout=2, **kwargs).status_code == 200
-    except requests.RequestException:
-        return False
 
 
 def start_build(url: str, recipe: str, params: dict[str, str], **kwargs) -> int:
@@ -302,12 +294,6 @@ def service_section(unit: str, instance: str, env_file: Path) -> dict[str, list[
             key, _, value = line.partition("=")
             settings[key].append(value)
     return settings
-
-
-def read_env_file(path: Path) -> dict[str, str]:
-    lines = path.read_text().splitlines()
-    pairs = [line.split("=", 1) for line in lines if line and not line.startswith(("#", ";"))]
-    return dict(pairs)
 
 
 def env_file_from_example(path: Path, values: dict[str, str]) -> Path:

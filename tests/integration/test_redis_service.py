@@ -49,13 +49,6 @@ def client_for(settings: dict[str, str]) -> redis.Redis:
     return redis_client(load_settings(settings, environ={}), "test", 2)
 
 
-def answers(client: redis.Redis) -> bool:
-    try:
-        return bool(client.ping())
-    except redis.RedisError:
-        return False
-
-
 def run_and_watch(url: str, lines: int) -> int:
     """Start a build through ``url``, watch it there, and check every line came once."""
     response = requests.post(
@@ -137,7 +130,7 @@ def tls_redis(tmp_path, log_dir):
     )
     try:
         wait_until(
-            lambda: answers(client_for(settings)) or service.process.poll() is not None,
+            lambda: store.ping(client_for(settings)) or service.process.poll() is not None,
             10, "the TLS redis-server",
         )
         assert service.process.poll() is None, (

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import ROOT, Service, free_port, wait_until
+from tests.conftest import ROOT, Service, answers, free_port, read_env_file, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -118,11 +118,6 @@ def unit_settings(root: Path) -> configparser.SectionProxy:
     return unit["Service"]
 
 
-def env_file(path: Path) -> dict[str, str]:
-    lines = path.read_text().splitlines()
-    return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
-
-
 def signed_in(url: str, password: str) -> requests.Session:
     session = requests.Session()
     form = session.get(f"{url}/login", timeout=30).text
@@ -143,7 +138,7 @@ def test_vagrant_provisioning_brings_up_the_whole_stack(box, log_dir):
     # Enabled to start at boot, as systemctl does it in any root.
     assert (box / "etc/systemd/system/multi-user.target.wants/buildtail.service").is_symlink()
     service = unit_settings(box)
-    settings = env_file(box / service["EnvironmentFile"].lstrip("/"))
+    settings = read_env_file(box / service["EnvironmentFile"].lstrip("/"))
     assert settings["HOST"] == "0.0.0.0" and len(settings["SECRET_KEY"]) == 64
 
     # The unit's command, as its user, in its directory and environment. Only
@@ -157,17 +152,8 @@ def test_vagrant_provisioning_brings_up_the_whole_stack(box, log_dir):
         {**os.environ}, log_dir,
     )
     url = f"http://127.0.0.1:{port}"
-
-    def healthy() -> bool:
-        if stack.process.poll() is not None:
-            pytest.fail("the box's stack exited:\n" + stack.log_text())
-        try:
-            return requests.get(f"{url}/healthz", timeout=2).status_code == 200
-        except requests.RequestException:
-            return False
-
     try:
-        wait_until(healthy, 120, "the box's stack to answer")
+        wait_until(lambda: answers(f"{url}/healthz", stack), 120, "the box's stack to answer")
         build = {"recipe": "fast", "params": {"LINES": "500"}}
         assert requests.post(f"{url}/api/builds", json=build, timeout=30).status_code == 401
         session = signed_in(url, password)
