@@ -57,17 +57,24 @@ def http_error(error: HTTPException) -> tuple[Response, int]:
     return error_response(message, error.code or 400)
 
 
-def query_int(name: str, default: int, minimum: int, maximum: int) -> int:
+def query_int(name: str, default: int, minimum: int, maximum: int, clamp: bool = False) -> int:
+    """A whole-number query argument; with ``clamp``, one above ``maximum`` means the maximum
+    (as GitHub's and GitLab's APIs treat page sizes)."""
     raw = request.args.get(name)
     if raw is None:
         return default
+    if raw.isascii() and raw.isdigit() and clamp and int(raw) > maximum:
+        return maximum
     if not (raw.isascii() and raw.isdigit()) or not minimum <= int(raw) <= maximum:
         raise BadRequest(f"{name} must be a whole number from {minimum} to {maximum}")
     return int(raw)
 
 
 def json_body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        raise BadRequest("the JSON body is nested too deeply") from None
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object, sent as application/json")
     return body
@@ -115,7 +122,7 @@ def show_log(build_id: int) -> Response:
     build = known_build(build_id)
     chunk = int(services().settings["REPLAY_CHUNK_LINES"])
     after = query_int("after", 0, 0, 2**53)
-    limit = query_int("limit", min(DEFAULT_LOG_LIMIT, chunk), 1, chunk)
+    limit = query_int("limit", min(DEFAULT_LOG_LIMIT, chunk), 1, chunk, clamp=True)
     lines, times = read_log(
         services().redis, services().settings["ARCHIVE_DIR"], build_id, after, limit
     )
