@@ -35,9 +35,10 @@ FLUSH_INTERVAL_MS = 50
 FLUSH_MAX_LINES = 5000
 FLUSH_MAX_BYTES = 1048576
 
-# A running build holds a lease that its worker renews; a build whose lease has
-# expired is failed as "worker lost" by the web process.
-LEASE_SECONDS = 15
+# A running build holds a lease that its worker renews (every sixth of it); a
+# build whose lease has expired is failed as "worker lost" by the web process,
+# within LEASE_SECONDS + 2 s.
+LEASE_SECONDS = 6
 CANCEL_GRACE_SECONDS = 5
 
 # Socket replay and the polling API hand out at most this many lines at a time.

@@ -33,21 +33,28 @@ class Services:
     metrics: Any
 
     def start_background(self) -> None:
-        """Start the pub/sub relay, the lease check and the archiver: in the web process only."""
-        from app.archive import run_archiver
-        from app.reaper import run_reaper
+        """Start the pub/sub relay, the lease check and the archiver: in the web process only.
+
+        Each runs under ``guarded``, so an error restarts it instead of ending it.
+        """
+        from app.archive import Archiver
+        from app.background import guarded
+        from app.reaper import Reaper
 
         self.relay.start()
         retention = retention_seconds(self.settings)
-        self.socketio.start_background_task(run_reaper, self.redis, retention)
-        self.socketio.start_background_task(
-            run_archiver,
+        reaper = Reaper(self.redis, retention, int(self.settings["LEASE_SECONDS"]))
+        archiver = Archiver(
             self.redis,
             self.settings["ARCHIVE_DIR"],
             int(self.settings["ARCHIVE_KEEP_IN_REDIS_SECONDS"]),
             retention,
             _thread_offload(),
         )
+        for name, loop in (("lease check", reaper.run), ("archiver", archiver.run)):
+            self.socketio.start_background_task(
+                guarded, name, loop, on_error=self.metrics.background_error
+            )
 
 
 def _thread_offload():

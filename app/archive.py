@@ -1,11 +1,18 @@
 """Finished logs as compressed files: written once a build ends, read once Redis lets go.
 
-``<dir>/<id>.log.gz`` holds the build's entries as Redis does ("<ms> <text>",
+Every file of a build is named by its identity, ``<id>-<uid>``: the uid is
+random and kept in the build's record, so a build id that comes again (Redis
+lost its data, two installations share a directory) never opens another
+build's file. A reader opens only the archive its build's record names, and
+the index says whose it is.
+
+``<name>.log.gz`` holds the build's entries as Redis does ("<ms> <text>",
 one a line) in independent gzip members of BLOCK_LINES lines, so ``zcat``
-reads it whole and a reader can start at any block. ``<id>.index.json``
-holds the members' offsets, the line count and the entries' SHA-256; it is
-written last, after the compressed file was read back and checked, so an
-index means a complete archive.
+reads it whole and a reader can start at any block. ``<name>.index.json``
+holds the owner, the members' offsets, the line count, the entries' SHA-256
+and the log's CRC-32; it is written last, after the compressed file was read
+back and checked against what the worker recorded, so an index means a
+complete archive of exactly the log the worker wrote.
 """
 
 from __future__ import annotations
@@ -15,6 +22,8 @@ import hashlib
 import json
 import logging
 import os
+import random
+import re
 import time
 import zlib
 from collections.abc import Callable
@@ -31,15 +40,29 @@ BLOCK_LINES = 10_000
 ARCHIVE_POLL_SECONDS = 2.0
 SWEEP_SECONDS = 3600.0
 GZIP_WINDOW = 31  # zlib's wbits for one gzip member
+# Names the archiver writes: "<id>-<uid>", or "<id>" for builds recorded before uids.
+ARCHIVE_NAME = re.compile(r"^[0-9]+(-[0-9a-f]{16})?$")
 
 
 class ArchiveError(Exception):
-    """The archive read back differs from what was written."""
+    """An archive that cannot be written or trusted; ``build_id`` says whose."""
+
+    def __init__(self, build_id: int, message: str) -> None:
+        super().__init__(f"build {build_id}: {message}")
+        self.build_id = build_id
 
 
-def paths(directory: str | Path, build_id: int) -> tuple[Path, Path]:
+class LogMismatch(ArchiveError):
+    """The log in Redis is not the one its worker wrote: never archived, never retried."""
+
+
+def archive_name(build_id: int, uid: str | None) -> str:
+    return f"{build_id}-{uid}" if uid else str(build_id)
+
+
+def paths(directory: str | Path, name: str) -> tuple[Path, Path]:
     base = Path(directory)
-    return base / f"{build_id}.log.gz", base / f"{build_id}.index.json"
+    return base / f"{name}.log.gz", base / f"{name}.index.json"
 
 
 def _direct(function: Callable, *args: Any) -> Any:
@@ -49,56 +72,99 @@ def _direct(function: Callable, *args: Any) -> Any:
 def write_archive(
     client: redis.Redis, build_id: int, directory: str | Path, offload: Callable = _direct
 ) -> int:
-    """Write the build's log to its archive and check it; returns the number of lines.
+    """Write the build's log to its archive, check it and record it; returns the line count.
 
     ``offload(function, *args)`` runs the compression and the check, so a
-    gevent process can hand them to a thread.
+    gevent process can hand them to a thread. Raises ArchiveError when the
+    log in Redis no longer matches the checksum its worker recorded: such a
+    log is left where it is rather than archived as if it were whole.
     """
-    log_path, index_path = paths(directory, build_id)
+    facts = store.archive_facts(client, build_id)
+    name = archive_name(build_id, facts["uid"])
+    log_path, index_path = paths(directory, name)
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    total = store.line_count(client, build_id)
     partial = log_path.with_name(log_path.name + ".partial")
-    digest = hashlib.sha256()
-    offsets = []
+    total, offsets, sha256, crc = _write_blocks(client, build_id, partial, offload)
+    offload(_check, partial, sha256, total, build_id)
+    _check_against_record(build_id, facts, total, crc)
+    index = {"build": build_id, "uid": facts["uid"], "lines": total, "block_lines": BLOCK_LINES,
+             "offsets": offsets, "sha256": sha256, "crc32": crc}
+    index_partial = index_path.with_name(index_path.name + ".partial")
+    index_partial.write_text(json.dumps(index))
+    os.replace(partial, log_path)
+    os.replace(index_partial, index_path)
+    store.mark_archived(client, build_id, name)
+    return total
+
+
+def _write_blocks(
+    client: redis.Redis, build_id: int, partial: Path, offload: Callable
+) -> tuple[int, list[int], str, int]:
+    """The log in gzip members; returns its line count, the members' offsets,
+    the entries' SHA-256 and the CRC-32 of the text as log.txt serves it."""
+    total = store.line_count(client, build_id)
+    digest, crc, offsets = hashlib.sha256(), 0, []
     with open(partial, "wb") as out:
         for start in range(0, total, BLOCK_LINES):
             entries = store.read_entries(client, build_id, start, BLOCK_LINES)
             block = b"".join(entry + b"\n" for entry in entries)
             digest.update(block)
+            crc = offload(_text_crc, entries, crc)
             offsets.append(out.tell())
             out.write(offload(gzip.compress, block, 6))
         offsets.append(out.tell())
         out.flush()
         os.fsync(out.fileno())
-    offload(_check, partial, digest.hexdigest(), total)
-    index = {"lines": total, "block_lines": BLOCK_LINES, "offsets": offsets,
-             "sha256": digest.hexdigest()}
-    index_partial = index_path.with_name(index_path.name + ".partial")
-    index_partial.write_text(json.dumps(index))
-    os.replace(partial, log_path)
-    os.replace(index_partial, index_path)
-    return total
+    return total, offsets, digest.hexdigest(), crc
 
 
-def _check(path: Path, expected_sha256: str, expected_lines: int) -> None:
+def _text_crc(entries: list[bytes], crc: int) -> int:
+    """Continue the CRC-32 over the entries' text (each "<ms> <text>") plus newlines."""
+    return zlib.crc32(b"".join(entry.partition(b" ")[2] + b"\n" for entry in entries), crc)
+
+
+def _check(path: Path, expected_sha256: str, expected_lines: int, build_id: int) -> None:
     digest, lines = hashlib.sha256(), 0
     with gzip.open(path, "rb") as archive:
         while chunk := archive.read(1 << 20):
             digest.update(chunk)
             lines += chunk.count(b"\n")
     if digest.hexdigest() != expected_sha256 or lines != expected_lines:
-        raise ArchiveError(f"{path} does not read back as written")
+        raise ArchiveError(build_id, f"{path} does not read back as written")
+
+
+def _check_against_record(build_id: int, facts: dict, lines: int, crc: int) -> None:
+    """The log read from Redis is the one the worker wrote: same lines, same CRC-32."""
+    if facts["crc_lines"] in (None, ""):
+        return  # recorded before checksums, or never written to
+    if int(facts["crc_lines"]) != lines or int(facts["log_crc32"]) != crc:
+        raise LogMismatch(
+            build_id,
+            f"the log in Redis ({lines} lines, crc32 {crc}) differs from what its worker "
+            f"wrote ({facts['crc_lines']} lines, crc32 {facts['log_crc32']}); not archived",
+        )
 
 
 def read_archive(
-    directory: str | Path, build_id: int, after: int, limit: int
+    directory: str | Path, name: str, build_id: int, uid: str | None, after: int, limit: int
 ) -> tuple[list[str], list[int]] | None:
-    """Lines ``after``+1 .. ``after``+``limit`` from the archive, or None without one."""
-    log_path, index_path = paths(directory, build_id)
+    """Lines ``after``+1 .. ``after``+``limit`` of the archive ``name``, or None when
+    there is none, or it is not this build's."""
+    if not ARCHIVE_NAME.match(name):
+        return None
+    log_path, index_path = paths(directory, name)
     try:
         index = json.loads(index_path.read_text())
     except (OSError, ValueError):
         return None
+    if index.get("build", build_id) != build_id or index.get("uid") != uid:
+        log.error("build %s: %s belongs to another build", build_id, index_path,
+                  extra={"build_id": build_id})
+        return None
+    return store.decode_entries(_read_blocks(log_path, index, after, limit))
+
+
+def _read_blocks(log_path: Path, index: dict, after: int, limit: int) -> list[bytes]:
     offsets, block_lines = index["offsets"], index["block_lines"]
     entries: list[bytes] = []
     block = after // block_lines
@@ -110,70 +176,110 @@ def read_archive(
             # Entries may hold carriage returns; only newlines end them.
             entries.extend(zlib.decompress(member, GZIP_WINDOW).split(b"\n")[:-1])
             block += 1
-    return store.decode_entries(entries[skip : skip + limit])
+    return entries[skip : skip + limit]
 
 
 def read_log(
     client: redis.Redis, directory: str | Path, build_id: int, after: int, limit: int
 ) -> tuple[list[str], list[int]]:
-    """The build's lines from Redis while it holds them, else from the archive."""
-    lines, times = store.read_lines(client, build_id, after, limit)
-    if lines or limit <= 0 or store.has_log(client, build_id):
-        return lines, times
-    return read_archive(directory, build_id, after, limit) or ([], [])
+    """The build's lines from Redis while it holds them, else from the archive its
+    record names: the one reader of logs for pages, the API and socket replays."""
+    if limit <= 0:
+        return [], []
+    stored = store.read_stored(client, build_id, after, limit)
+    if stored.entries or stored.in_redis or stored.archive is None:
+        return store.decode_entries(stored.entries)
+    found = read_archive(directory, stored.archive, build_id, stored.uid, after, limit)
+    return found or ([], [])
 
 
 def archive_pending(
     client: redis.Redis, directory: str | Path, keep_in_redis_seconds: int,
     offload: Callable = _direct,
 ) -> list[int]:
-    """Archive every finished build waiting for it; returns the ids archived."""
+    """Archive every finished build waiting for it; returns the ids archived.
+
+    A build that cannot be archived now (a full or unwritable directory, Redis
+    away) goes back in the queue and the error is raised with its build id,
+    for the guard that runs this loop to log, count and retry after a pause.
+    """
     done = []
     while (build_id := store.claim_archive_job(client)) is not None:
         try:
             lines = write_archive(client, build_id, directory, offload)
+        except LogMismatch as error:
+            log.error("%s", error, extra={"build_id": build_id})
+            continue
         except (OSError, ArchiveError, redis.RedisError) as error:
-            log.error("build %s: archiving failed: %s", build_id, error,
-                      extra={"build_id": build_id})
-            try:
-                store.return_archive_job(client, build_id)
-            except redis.RedisError:
-                pass
-            break
+            _return_job(client, build_id)
+            if isinstance(error, ArchiveError):
+                raise
+            raise ArchiveError(build_id, f"archiving failed: {error}") from error
         store.shorten_log_ttl(client, build_id, keep_in_redis_seconds)
         log.info("build %s: %s lines archived", build_id, lines, extra={"build_id": build_id})
         done.append(build_id)
     return done
 
 
+def _return_job(client: redis.Redis, build_id: int) -> None:
+    try:
+        store.return_archive_job(client, build_id)
+    except redis.RedisError:
+        log.warning("build %s: could not queue it for archiving again", build_id,
+                    extra={"build_id": build_id})
+
+
+ARCHIVE_SUFFIXES = (".log.gz", ".index.json", ".partial")
+
+
 def delete_expired(directory: str | Path, retention_seconds: int) -> list[Path]:
-    """Delete archives older than the retention, like Redis forgets their builds."""
+    """Delete archive files older than the retention, like Redis forgets their builds.
+
+    Each file goes by its own age, so leftovers of an interrupted write and
+    files whose build Redis never knew (orphans) go too. Another process
+    sweeping the same directory may delete a file first: that is no error.
+    """
     deleted = []
     cutoff = time.time() - retention_seconds
-    for path in Path(directory).glob("*.index.json"):
-        if path.stat().st_mtime < cutoff:
-            build_id = path.name.split(".", 1)[0]
-            for stale in (path, path.with_name(f"{build_id}.log.gz")):
-                stale.unlink(missing_ok=True)
-                deleted.append(stale)
+    for path in Path(directory).iterdir() if Path(directory).is_dir() else ():
+        if not path.name.endswith(ARCHIVE_SUFFIXES):
+            continue
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                deleted.append(path)
+        except FileNotFoundError:
+            continue
     return deleted
 
 
-def run_archiver(
-    client: redis.Redis, directory: str | Path, keep_in_redis_seconds: int,
-    retention_seconds: int, offload: Callable = _direct,
-) -> None:
-    """Archive finished builds as they come, and delete archives past retention."""
-    import gevent
+class Archiver:
+    """One pass at a time, run by a guard: archive what finished, and now and
+    then delete what is past retention. Sweeps are spread out in time, so web
+    processes sharing ARCHIVE_DIR do not all sweep at once."""
 
-    last_sweep = 0.0
-    while True:
-        try:
-            archive_pending(client, directory, keep_in_redis_seconds, offload)
-        except redis.RedisError as error:
-            log.warning("archiving skipped: %s", error)
-        if time.monotonic() - last_sweep > SWEEP_SECONDS:
-            last_sweep = time.monotonic()
-            for path in delete_expired(directory, retention_seconds):
+    def __init__(
+        self, client: redis.Redis, directory: str | Path, keep_in_redis_seconds: int,
+        retention_seconds: int, offload: Callable = _direct,
+    ) -> None:
+        self.client = client
+        self.directory = directory
+        self.keep_in_redis_seconds = keep_in_redis_seconds
+        self.retention_seconds = retention_seconds
+        self.offload = offload
+        self.next_sweep = time.monotonic() + random.uniform(0, 60)
+
+    def run(self) -> None:
+        """Forever: every ARCHIVE_POLL_SECONDS a pass; errors reach the guard."""
+        import gevent
+
+        while True:
+            self.run_once()
+            gevent.sleep(ARCHIVE_POLL_SECONDS)
+
+    def run_once(self) -> None:
+        archive_pending(self.client, self.directory, self.keep_in_redis_seconds, self.offload)
+        if time.monotonic() >= self.next_sweep:
+            self.next_sweep = time.monotonic() + SWEEP_SECONDS * random.uniform(0.9, 1.1)
+            for path in delete_expired(self.directory, self.retention_seconds):
                 log.info("deleted %s: past retention", path)
-        gevent.sleep(ARCHIVE_POLL_SECONDS)

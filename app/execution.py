@@ -69,6 +69,10 @@ def retrying(action, what: str, build_id: int):
 class LogWriter:
     """Numbers lines as they are written and keeps the log within its byte budget.
 
+    It also keeps the CRC-32 of the log as ``log.txt`` serves it, and every
+    append records it in the build with the line count it covers, so whoever
+    reads the log can check they got exactly what was written.
+
     With ``replicas``, it also keeps every batch no replica has confirmed, so
     that when a failover promotes a replica that lacks the newest lines, they
     are written again and the log has no gap.
@@ -84,6 +88,7 @@ class LogWriter:
         self.masker = masker or SecretMasker([])
         self.replicas = replicas
         self.written = 0
+        self.crc = 0
         self.unreplicated: list[tuple[int, list[str], list[int]]] = []
         self.unreplicated_bytes = 0
 
@@ -98,20 +103,26 @@ class LogWriter:
         if not lines:
             return
         first = self.written + 1
+        crc = store.log_crc32(lines, self.crc)
         try:
-            replicated = self._store(first, lines, times)
+            replicated = self._store(first, lines, times, crc)
         except store.LogBehind as behind:
             log.warning("build %s: Redis lost lines %s-%s in a failover; writing them again",
                         self.build_id, behind.length + 1, self.written,
                         extra={"build_id": self.build_id})
             self._restore(behind.length)
-            replicated = self._store(first, lines, times)
+            replicated = self._store(first, lines, times, crc)
+        self.crc = crc
         self._keep_until_replicated(first, lines, times, replicated)
 
-    def _store(self, first: int, lines: list[str], times: list[int]) -> bool:
+    def _store(
+        self, first: int, lines: list[str], times: list[int], crc: int | None = None
+    ) -> bool:
+        """Append; ``crc`` (the whole log's, these lines included) is None while
+        lines lost in a failover are written again."""
         self.written, replicated = retrying(
             lambda: store.append_lines(self.client, self.build_id, first, lines, times,
-                                       self.replicas, REPLICA_WAIT_MS),
+                                       self.replicas, REPLICA_WAIT_MS, crc),
             "writing its log",
             self.build_id,
         )
@@ -158,11 +169,13 @@ class LeaseKeeper:
         self._thread.start()
 
     def _renew(self) -> None:
-        pause = self.seconds / 3
+        # Renewing six times a lease lets a web process tell a silent worker
+        # (no renewal for a few seconds) long before the lease lapses.
+        pause = self.seconds / 6
         while not self._stop.wait(pause):
             try:
                 store.renew_lease(self.client, self.build_id, self.seconds)
-                pause = self.seconds / 3
+                pause = self.seconds / 6
             except redis.RedisError as error:
                 log.warning("build %s: lease renewal failed (%s)", self.build_id, error,
                             extra={"build_id": self.build_id})

@@ -73,7 +73,16 @@ class Metrics:
             buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
             registry=self.registry,
         )
+        self.background_errors = Counter(
+            "buildtail_background_errors",
+            "Errors that stopped a background loop of this process (it was restarted)",
+            labelnames=["loop"],
+            registry=self.registry,
+        )
         self.registry.register(SharedFigures(client, relay, queues))
+
+    def background_error(self, loop: str) -> None:
+        self.background_errors.labels(loop=loop).inc()
 
 
 @bp.get("/metrics")

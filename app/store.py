@@ -5,7 +5,11 @@ Layout (``buildtail:`` prefix):
 - ``next-id``               counter of build ids
 - ``builds``                sorted set, every build id scored by itself (history)
 - ``running``               set of ids of running builds (the lease check reads it)
-- ``build:<id>``            hash, the build's state
+- ``build:<id>``            hash, the build's state; ``uid`` is random and never repeats,
+                            so whatever is stored outside Redis under ``<id>-<uid>`` is
+                            this build's even when Redis lost its data and ids start again;
+                            ``archive`` names the build's archive once it is written;
+                            ``log_crc32`` is the CRC-32 of the first ``crc_lines`` lines
 - ``build:<id>:lines``      list, one entry per log line: "<ms since epoch> <text>"
 - ``build:<id>:lease``      string with a TTL, renewed by the worker running the build
 - ``build:<id>:events``     channel: ``lines`` batches (a JSON header line, then the
@@ -26,8 +30,11 @@ import bisect
 import functools
 import json
 import re
+import secrets
 import time
+import zlib
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -55,8 +62,10 @@ FINISHED_STATES = frozenset({SUCCEEDED, FAILED, CANCELLED})
 
 # KEYS: lines list, events channel, build hash, stats hash.
 # ARGV: the number the first line must get, the message header, the batch's
-# entries joined by newlines (a line never holds one). The list gets one
-# element per entry; the channel gets the header, a newline and the entries.
+# entries joined by newlines (a line never holds one), and the CRC-32 of the
+# whole log once the batch is in (empty: leave it). The list gets one element
+# per entry; the channel gets the header, a newline and the entries; the
+# hash gets the checksum with the line count it covers, in the same step.
 # An append that was already applied (a retried write) changes nothing.
 APPEND_SCRIPT = """
 if redis.call('HGET', KEYS[3], 'state') ~= 'running' then
@@ -86,6 +95,9 @@ if size > 0 then
 end
 redis.call('PUBLISH', KEYS[2], ARGV[2] .. '\\n' .. ARGV[3])
 redis.call('HINCRBY', KEYS[4], 'lines', count)
+if ARGV[4] ~= '' then
+  redis.call('HSET', KEYS[3], 'log_crc32', ARGV[4], 'crc_lines', length + count)
+end
 return length + count
 """
 
@@ -162,6 +174,15 @@ def decode_entries(entries: Iterable[bytes | str]) -> tuple[list[str], list[int]
     return lines, times
 
 
+def log_crc32(lines: Iterable[str], crc: int = 0) -> int:
+    """CRC-32 of lines as ``log.txt`` serves them (UTF-8, each ended by a newline),
+    continued from ``crc``: a reader compares it with the build's ``log_crc32``."""
+    lines = list(lines)
+    if not lines:
+        return crc
+    return zlib.crc32(("\n".join(lines) + "\n").encode(), crc)
+
+
 def decode_event(raw: bytes | str) -> dict[str, Any]:
     """A message from a build's channel as a dict; ``lines`` batches get ``lines`` and ``times``."""
     if isinstance(raw, bytes):
@@ -189,7 +210,7 @@ def build_json(fields: dict, lines: int) -> dict[str, Any]:
         params = json.loads(get("params") or "{}")
     except ValueError:
         params = {}
-    return {
+    build = {
         "id": int(get("id")),
         "recipe": get("recipe"),
         "params": params,
@@ -201,6 +222,17 @@ def build_json(fields: dict, lines: int) -> dict[str, Any]:
         "finished_at": get("finished_at") or None,
         "lines": lines,
     }
+    if build["state"] in FINISHED_STATES:
+        build["log_crc32"] = _finished_crc(get, lines)
+    return build
+
+
+def _finished_crc(get, lines: int) -> int | None:
+    """The worker's checksum of the whole log, or None where it does not cover
+    every line (a build recorded before checksums existed)."""
+    if get("crc_lines") in (None, ""):
+        return 0 if lines == 0 else None  # the checksum of nothing
+    return int(get("log_crc32")) if int(get("crc_lines")) == lines else None
 
 
 def create_build(
@@ -216,6 +248,7 @@ def create_build(
     public = {name: MASK if name in secret else value for name, value in params.items()}
     fields = {
         "id": build_id,
+        "uid": secrets.token_hex(8),
         "recipe": recipe,
         "params": json.dumps(public, sort_keys=True),
         "secret_params": json.dumps({name: params[name] for name in secret}),
@@ -241,7 +274,8 @@ def run_params(client: redis.Redis, build_id: int) -> dict[str, str]:
 
 
 def get_build(client: redis.Redis, build_id: int) -> dict[str, Any] | None:
-    with client.pipeline(transaction=False) as pipe:
+    # One transaction: the hash's checksum and the list's length agree.
+    with client.pipeline(transaction=True) as pipe:
         pipe.hgetall(build_key(build_id))
         pipe.llen(lines_key(build_id))
         fields, lines = pipe.execute()
@@ -305,9 +339,50 @@ def read_entries(client: redis.Redis, build_id: int, after: int, limit: int) -> 
     return client.lrange(lines_key(build_id), after, after + limit - 1)
 
 
-def has_log(client: redis.Redis, build_id: int) -> bool:
-    """Whether Redis still holds the build's list (an archived log's may have expired)."""
-    return bool(client.exists(lines_key(build_id)))
+@dataclass
+class StoredLog:
+    """A read of a build's log: the entries Redis holds, or, when it holds no
+    list any more, what the build's record says of its archive."""
+
+    entries: list[bytes]
+    in_redis: bool
+    archive: str | None = None
+    uid: str | None = None
+
+
+def read_stored(client: redis.Redis, build_id: int, after: int, limit: int) -> StoredLog:
+    """Entries ``after``+1 .. ``after``+``limit`` and where the rest of the log lives,
+    in one round trip."""
+    with client.pipeline(transaction=True) as pipe:
+        pipe.lrange(lines_key(build_id), after, after + max(limit, 1) - 1)
+        pipe.exists(lines_key(build_id))
+        pipe.hmget(build_key(build_id), "archive", "uid")
+        entries, exists, (archive, uid) = pipe.execute()
+    return StoredLog(entries[:limit], bool(exists), _text(archive) or None, _text(uid) or None)
+
+
+def archive_facts(client: redis.Redis, build_id: int) -> dict[str, str | None]:
+    """What the archiver names and checks the archive by: uid, checksum, line count."""
+    names = ("uid", "log_crc32", "crc_lines", "lines", "state")
+    values = client.hmget(build_key(build_id), *names)
+    return {name: _text(value) for name, value in zip(names, values, strict=True)}
+
+
+def mark_archived(client: redis.Redis, build_id: int, name: str) -> bool:
+    """Record the archive's name in the build, unless the build has expired meanwhile."""
+    return bool(_mark_archived_script(client)(keys=[build_key(build_id)], args=[name]))
+
+
+MARK_ARCHIVED_SCRIPT = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'archive', ARGV[1])
+return 1
+"""
+
+
+@functools.lru_cache(maxsize=16)
+def _mark_archived_script(client: redis.Redis):
+    return client.register_script(MARK_ARCHIVED_SCRIPT)
 
 
 def claim_archive_job(client: redis.Redis) -> int | None:
@@ -336,9 +411,12 @@ def append_lines(
     times: Sequence[int],
     replicas: int = 0,
     replica_wait_ms: int = 0,
+    crc: int | None = None,
 ) -> tuple[int, bool]:
     """Append lines numbered ``first``.. and publish them, in one atomic step.
 
+    ``crc`` is the checksum of the whole log once these lines are in; the
+    build records it with the line count it covers.
     Returns the log's length, and whether ``replicas`` replicas hold the
     append (always True with none asked for): WAIT goes down the same
     connection as the append, which is the only way it covers that write.
@@ -352,7 +430,7 @@ def append_lines(
     pipe = client.pipeline(transaction=False)
     _append_script(client)(
         keys=[lines_key(build_id), build_channel(build_id), build_key(build_id), STATS],
-        args=[first, header, encode_entries(lines, times)],
+        args=[first, header, encode_entries(lines, times), "" if crc is None else crc],
         client=pipe,
     )
     if replicas:
@@ -456,3 +534,19 @@ def ping(client: redis.Redis) -> bool:
         return bool(client.ping())
     except redis.RedisError:
         return False
+
+
+def worker_silence_ms(
+    client: redis.Redis, build_ids: Sequence[int], lease_seconds: int
+) -> dict[int, int]:
+    """How long ago each running build's worker last renewed its lease, by Redis's
+    clock (the lease's remaining time), so no clock of another machine is trusted."""
+    with client.pipeline(transaction=False) as pipe:
+        for build_id in build_ids:
+            pipe.pttl(lease_key(build_id))
+        remaining = pipe.execute()
+    full = lease_seconds * 1000
+    return {
+        build_id: full if ttl < 0 else max(0, full - int(ttl))
+        for build_id, ttl in zip(build_ids, remaining, strict=True)
+    }

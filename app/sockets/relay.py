@@ -14,6 +14,12 @@ Why no viewer ever misses or repeats a line:
    ``sent + 1`` onwards (``cursor.new_part``). Lines it has are dropped; a batch
    that would leave a gap (a message lost while Redis was away) sends the
    subscriber back to re-read the list from its cursor.
+
+Why a viewer is never told "live" while no line can come: every subscriber
+gets a ``health`` event when it subscribes, every HEARTBEAT_SECONDS and at
+once when this process loses or regains Redis, saying whether Redis answers
+and, for a running build, how long its worker has not renewed its lease.
+A page that hears nothing for a while knows its connection is not working.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import redis
 
 from app import store
 from app.archive import read_log
+from app.background import guarded
 from app.sockets.cursor import GAP, is_newer_state, new_part
 
 log = logging.getLogger(__name__)
@@ -46,6 +53,9 @@ IDLE_CHANNEL_SECONDS = 60.0
 # would pile up in memory, and is caught up from the list as its queue drains.
 MAX_QUEUED_PACKETS = 32
 DRAIN_POLL_SECONDS = 0.05
+HEARTBEAT_SECONDS = 2.0
+# A worker renews its lease every second: this much silence is worth saying.
+WORKER_SILENT_AFTER_MS = 3000
 
 
 class SubscribeError(Exception):
@@ -82,6 +92,8 @@ class Relay:
         self.pubsub_client = pubsub_client
         self.metrics = None  # set by create_app: lines relayed and relay lag
         self.chunk_lines = int(settings["REPLAY_CHUNK_LINES"])
+        self.lease_seconds = int(settings["LEASE_SECONDS"])
+        self.redis_ok = True
         self.archive_dir = settings["ARCHIVE_DIR"]
         self.channels: dict[int, Channel] = {}
         self.by_sid: dict[str, dict[int, Subscription]] = {}
@@ -100,29 +112,21 @@ class Relay:
             try:
                 self.pubsub = self._open_pubsub()
             except redis.RedisError as error:
+                self.redis_ok = False
                 log.warning("Redis is not reachable yet (%s); the relay will keep trying", error)
-            self.socketio.start_background_task(self._run_forever, self._read_loop, "relay")
-            self.socketio.start_background_task(self._run_forever, self._sweep_loop, "sweeper")
+            self._spawn("relay", self._read_loop)
+            self._spawn("idle-channel sweeper", self._sweep_loop)
+            self._spawn("heartbeat", self._heartbeat_loop)
 
-    def _spawn(self, function, *args) -> None:
-        """Run ``function`` in a greenlet whose death is logged, never silent."""
+    def _spawn(self, name: str, loop, *args, alive=lambda: True) -> None:
+        """Run ``loop`` in a greenlet that logs, counts and outlives its errors."""
+        self.socketio.start_background_task(
+            guarded, name, loop, *args, on_error=self._count_error, alive=alive
+        )
 
-        def guarded() -> None:
-            try:
-                function(*args)
-            except Exception:
-                log.exception("%s failed", function.__name__)
-
-        self.socketio.start_background_task(guarded)
-
-    def _run_forever(self, loop, name: str) -> None:
-        """Keep a background loop alive: log what kills it and start it again."""
-        while True:
-            try:
-                loop()
-            except Exception:
-                log.exception("relay %s stopped; restarting it", name)
-                gevent.sleep(1.0)
+    def _count_error(self, name: str) -> None:
+        if self.metrics is not None:
+            self.metrics.background_error(name)
 
     def _open_pubsub(self):
         pubsub = self.pubsub_client.pubsub()
@@ -137,6 +141,7 @@ class Relay:
                     self.pubsub = self._open_pubsub()
                     backoff = 0.5
                 except redis.RedisError as error:
+                    self._set_redis_ok(False)
                     log.warning("cannot reach Redis for pub/sub (%s); retrying in %.1fs",
                                 error, backoff)
                     gevent.sleep(backoff)
@@ -148,8 +153,10 @@ class Relay:
                 # Re-subscribing makes every viewer re-read the list (see
                 # _handle): lines published meanwhile were never heard.
                 log.warning("pub/sub connection lost (%s); reconnecting", error)
+                self._set_redis_ok(False)
                 self._drop_pubsub()
                 continue
+            self._set_redis_ok(True)
             if message is not None:
                 self._handle(message)
 
@@ -275,7 +282,7 @@ class Relay:
         sub = Subscription(sid, build_id, sent=after)
         channel.subs[sid] = sub
         self.by_sid.setdefault(sid, {})[build_id] = sub
-        self._spawn(self._catch_up, sub)
+        self._spawn("catch-up", self._catch_up, sub, alive=lambda: sub.active)
         return build
 
     def unsubscribe(self, sid: str, build_id: int) -> bool:
@@ -335,10 +342,11 @@ class Relay:
         if sub.syncing or not sub.active:
             return
         sub.syncing = True
-        self._spawn(self._catch_up, sub)
+        self._spawn("catch-up", self._catch_up, sub, alive=lambda: sub.active)
 
     def _catch_up(self, sub: Subscription) -> None:
         """Send the subscriber the list from its cursor on, then switch it to live messages."""
+        sub.syncing = True  # also when the guard restarts this after an error
         backoff = 0.5
         while sub.active:
             sub.pending, sub.pending_lines, sub.overflowed = [], 0, False
@@ -352,12 +360,13 @@ class Relay:
                 continue
             if not sub.active or sub.overflowed:
                 continue
-            # From here to the end nothing yields, so no live message can slip
+            # From here to the switch nothing yields, so no live message can slip
             # between the buffered ones and the switch to live. A final status
             # that still owes lines waits: it is in the buffer or on its way.
             if build is not None:
                 self._deliver_status(sub, build)
             if self._drain(sub):
+                self._send_health({sub.build_id: [sub.sid]}, {sub.build_id: sub.last_state})
                 return
 
     def _queued(self, sid: str) -> int:
@@ -414,3 +423,50 @@ class Relay:
             self.metrics.lines_relayed.inc(len(lines) * (len(to) if isinstance(to, list) else 1))
         payload = {"build": build_id, "first": first, "lines": lines, "times": times}
         self.socketio.emit("lines", payload, namespace=NAMESPACE, to=to)
+
+    # -- health ------------------------------------------------------------------
+
+    def _set_redis_ok(self, ok: bool) -> None:
+        """Note whether Redis answers; viewers hear of a change at once."""
+        if ok != self.redis_ok:
+            self.redis_ok = ok
+            self._send_health_to_all()
+
+    def _heartbeat_loop(self) -> None:
+        while True:
+            gevent.sleep(HEARTBEAT_SECONDS)
+            self._send_health_to_all()
+
+    def _send_health_to_all(self) -> None:
+        viewers = {
+            build_id: [sid for sid in channel.subs if self._queued(sid) <= MAX_QUEUED_PACKETS]
+            for build_id, channel in self.channels.items()
+            if channel.subs
+        }
+        states = {
+            build_id: next((s.last_state for s in channel.subs.values() if s.last_state), None)
+            for build_id, channel in self.channels.items()
+        }
+        self._send_health(viewers, states)
+
+    def _send_health(self, viewers: dict[int, list[str]], states: dict[int, str | None]) -> None:
+        """A ``health`` event for each build's viewers: Redis, and its worker's silence."""
+        running = [b for b, sids in viewers.items() if sids and states.get(b) == "running"]
+        silence: dict[int, int] = {}
+        redis_ok = self.redis_ok
+        if running and redis_ok:
+            try:
+                silence = store.worker_silence_ms(self.client, running, self.lease_seconds)
+            except redis.RedisError:
+                redis_ok = False
+        for build_id, sids in viewers.items():
+            if not sids:
+                continue
+            quiet = silence.get(build_id, 0)
+            payload = {
+                "build": build_id,
+                "redis": "ok" if redis_ok else "unavailable",
+                "worker_silent_seconds": round(quiet / 1000)
+                if quiet >= WORKER_SILENT_AFTER_MS else None,
+            }
+            self.socketio.emit("health", payload, namespace=NAMESPACE, to=sids)

@@ -2,6 +2,7 @@
 
 import json
 import os
+import zlib
 
 import pytest
 import requests
@@ -29,10 +30,11 @@ def test_build_runs_to_success_with_every_line(client, worker, redis_client):
     done = wait_for_state(redis_client, build["id"], "succeeded")
     assert done["exit_code"] == 0 and done["lines"] == 500
     assert set(done) == {"id", "recipe", "params", "state", "reason", "exit_code",
-                         "created_at", "started_at", "finished_at", "lines"}
+                         "created_at", "started_at", "finished_at", "lines", "log_crc32"}
     assert done["finished_at"].endswith("Z")
     text = client.get(f"/builds/{build['id']}/log.txt")
     assert text.content_type == "text/plain; charset=utf-8"
+    assert done["log_crc32"] == zlib.crc32(text.get_data())
     assert text.get_data(as_text=True).splitlines() == [f"line {n}" for n in range(1, 501)]
     page = client.get(f"/api/builds/{build['id']}/log?after=10&limit=5").get_json()
     assert page["first"] == 11 and page["lines"] == [f"line {n}" for n in range(11, 16)]

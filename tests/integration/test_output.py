@@ -26,6 +26,12 @@ def run(app, recipe: str, **params: str) -> tuple[dict, list[str]]:
     return done, lines
 
 
+def archive_paths(client, directory: str, build_id: int):
+    """The archive files named by the build's identity (id and uid)."""
+    uid = store.archive_facts(client, build_id)["uid"]
+    return archive.paths(directory, archive.archive_name(build_id, uid))
+
+
 def test_a_10_mb_line_is_split_at_max_line_bytes(app):
     done, lines = run(app, "raw", MODE="huge")
     limit = int(app.config["MAX_LINE_BYTES"])
@@ -65,7 +71,7 @@ def test_an_archived_log_is_served_once_redis_lets_it_go(app, settings):
     done, lines = run(app, "shapes", SHAPE="needle", LINES="25000", DELAY="0")
     build_id = done["id"]
     assert archive.write_archive(client, build_id, settings["ARCHIVE_DIR"]) == 25000
-    with gzip.open(archive.paths(settings["ARCHIVE_DIR"], build_id)[0], "rt") as whole:
+    with gzip.open(archive_paths(client, settings["ARCHIVE_DIR"], build_id)[0], "rt") as whole:
         assert [entry.split(" ", 1)[1] for entry in whole.read().splitlines()] == lines
     client.delete(store.lines_key(build_id))
     web = app.test_client()
@@ -82,9 +88,10 @@ def test_archives_past_retention_are_deleted(app, settings):
     client = app.extensions["buildtail"].redis
     done, _ = run(app, "lines", LINES="10")
     archive.write_archive(client, done["id"], settings["ARCHIVE_DIR"])
-    log_path, index_path = archive.paths(settings["ARCHIVE_DIR"], done["id"])
+    log_path, index_path = archive_paths(client, settings["ARCHIVE_DIR"], done["id"])
     old = time.time() - 3 * 86400
     os.utime(index_path, (old, old))
+    os.utime(log_path, (old, old))
     assert set(archive.delete_expired(settings["ARCHIVE_DIR"], 2 * 86400)) == {log_path, index_path}
     assert not log_path.exists() and not index_path.exists()
 
@@ -92,7 +99,7 @@ def test_archives_past_retention_are_deleted(app, settings):
 def test_the_server_archives_finished_builds(server, worker, settings, redis_client):
     build = requests.post(f"{server}/api/builds",
                           json={"recipe": "lines", "params": {"LINES": "300"}}).json()
-    _, index_path = archive.paths(settings["ARCHIVE_DIR"], build["id"])
+    _, index_path = archive_paths(redis_client, settings["ARCHIVE_DIR"], build["id"])
     wait_until(index_path.exists, 60, "the server to archive the finished build")
     assert json.loads(index_path.read_text())["lines"] == 300
     assert 0 < redis_client.ttl(store.lines_key(build["id"])) <= 3600
