@@ -18,10 +18,12 @@ class Viewer:
     ) -> None:
         self.url = url
         self.events: list[tuple[str, dict]] = []
+        self.health: list[dict] = []
         self.finished = threading.Event()
         self.client = InOrderClient(reconnection=False, http_session=http_session)
         self.client.on("lines", self._on_lines, namespace="/builds")
         self.client.on("status", self._on_status, namespace="/builds")
+        self.client.on("health", self.health.append, namespace="/builds")
         self.client.connect(
             url, namespaces=["/builds"], transports=list(transports), headers=headers or {}
         )
