@@ -38,6 +38,15 @@ export class BuildHeader {
     this.tick();
   }
 
+  /** Dim the running duration while nothing shows the build is still making progress. */
+  setStalled(stalled) {
+    const now = stalled && !this.finished;
+    if (this.duration.classList.contains("stalled") === now) return;
+    this.duration.classList.toggle("stalled", now);
+    if (now) this.duration.title = "the page cannot tell right now whether the build is still running";
+    else this.duration.removeAttribute("title");
+  }
+
   get finished() {
     return this.build !== null && FINISHED.has(this.build.state);
   }
