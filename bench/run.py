@@ -20,10 +20,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from bench import pipeline, viewer  # noqa: E402
+from bench import pipeline, trust, viewer  # noqa: E402
 from bench.stack import Stack  # noqa: E402
 
-SCENARIOS = {**pipeline.SCENARIOS, **viewer.SCENARIOS}
+SCENARIOS = {**pipeline.SCENARIOS, **viewer.SCENARIOS, **trust.SCENARIOS}
 RESULTS = HERE / "RESULTS.md"
 
 
