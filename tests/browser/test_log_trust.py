@@ -1,0 +1,130 @@
+"""The build page in a real Chromium says whether its copy of a log is whole,
+and says why no line is coming when none can: Redis away, a worker silent."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from app import store
+from tests.browser.conftest import start
+from tests.browser.test_log_page import assert_every_line_once, wait_for_lines
+from tests.conftest import PrivateRedis, start_server, start_worker, wait_for_state
+
+pytestmark = pytest.mark.browser
+
+RED = "rgb(207, 34, 46)"  # --bad
+
+
+@pytest.fixture
+def private_stack(tmp_path, log_dir):
+    """Its own Redis, server and worker, so stopping them touches no other test."""
+    private_redis = PrivateRedis(tmp_path, log_dir)
+    private_redis.start()
+    settings = private_redis.settings()
+    server, url = start_server(settings, log_dir)
+    worker = start_worker(settings, log_dir, concurrency=1)
+    yield private_redis, url, worker
+    worker.stop()
+    server.stop()
+    private_redis.stop()
+
+
+def expect_verified(page, lines: int) -> None:
+    expect(page.locator("#build")).to_have_attribute("data-integrity", "verified", timeout=60_000)
+    expect(page.locator("#integrity")).to_have_text(f"complete · {lines:,} lines · verified")
+    expect(page.locator("#integrity")).to_be_visible()
+    expect(page.locator("#reload")).to_be_hidden()
+
+
+@pytest.mark.parametrize(
+    ("recipe", "params", "lines"),
+    [
+        ("lines", {"LINES": "12000"}, 12000),  # replayed in several chunks
+        ("echo", {"MESSAGE": "héllo ✓ 日本語 🎉"}, 3),  # bytes beyond ASCII
+        ("shapes", {"SHAPE": "colours"}, 6),  # escapes and a carriage return, kept raw
+    ],
+)
+def test_a_finished_log_is_verified(server, worker, client, page, redis_client,
+                                    recipe, params, lines):
+    build = start(client, recipe, **params)
+    done = wait_for_state(redis_client, build, "succeeded")
+    assert done["lines"] == lines
+    assert isinstance(done["log_crc32"], int)
+    page.goto(f"{server}/builds/{build}")
+    expect_verified(page, lines)
+    expect(page.locator("#connection")).to_have_text("finished")
+
+
+def test_a_log_watched_live_is_verified(server, worker, client, page):
+    build = start(client, "slow", LINES="80", DELAY="0.02")
+    page.goto(f"{server}/builds/{build}")
+    expect(page.locator("#connection")).to_have_text("live", timeout=30_000)
+    expect(page.locator("#state")).to_have_text("succeeded", timeout=60_000)
+    expect_verified(page, 80)
+    assert_every_line_once(page, 80)
+
+
+def test_a_changed_stored_line_shows_a_mismatch_in_red(server, worker, client, page,
+                                                         redis_client):
+    build = start(client, "slow", LINES="5", DELAY="0")
+    wait_for_state(redis_client, build, "succeeded")
+    redis_client.lset(store.lines_key(build), 0, f"{int(time.time() * 1000)} changed".encode())
+    page.goto(f"{server}/builds/{build}")
+    expect(page.locator("#build")).to_have_attribute("data-integrity", "mismatch", timeout=30_000)
+    integrity = page.locator("#integrity")
+    expect(integrity).to_have_text("this copy differs from the stored log")
+    expect(integrity).to_have_css("color", RED)
+    expect(page.locator("#L1 .text")).to_have_text("changed")
+    reload = page.locator("#reload")
+    expect(reload).to_be_visible()
+    reload.click()  # the stored log is still changed: the page says so again
+    expect(page.locator("#build")).to_have_attribute("data-integrity", "mismatch", timeout=30_000)
+
+
+def test_redis_away_is_shown_and_the_log_ends_whole(private_stack, page):
+    private_redis, url, _ = private_stack
+    response = page.request.post(
+        f"{url}/api/builds", data={"recipe": "slow", "params": {"LINES": "300", "DELAY": "0.05"}}
+    )
+    build = response.json()["id"]
+    page.goto(f"{url}/builds/{build}")
+    wait_for_lines(page, 40)
+    expect(page.locator("#connection")).to_have_text("live")
+    private_redis.stop()
+    connection = page.locator("#connection")
+    expect(connection).to_have_text("Redis unavailable — retrying", timeout=15_000)
+    expect(connection).to_have_css("color", RED)
+    expect(page.locator("#duration")).to_have_class(re.compile(r"\bstalled\b"))
+    private_redis.start()
+    expect(page.locator("#state")).to_have_text("succeeded", timeout=90_000)
+    expect_verified(page, 300)
+    wait_for_lines(page, 300)
+    assert_every_line_once(page, 300)
+    expect(page.locator("#duration")).not_to_have_class(re.compile(r"\bstalled\b"))
+
+
+def test_a_frozen_worker_is_shown_counting_then_live_again(private_stack, page):
+    _, url, worker = private_stack
+    response = page.request.post(
+        f"{url}/api/builds", data={"recipe": "slow", "params": {"LINES": "200", "DELAY": "0.05"}}
+    )
+    build = response.json()["id"]
+    page.goto(f"{url}/builds/{build}")
+    wait_for_lines(page, 20)
+    os.killpg(worker.pid, signal.SIGSTOP)  # the worker and its build, frozen
+    try:
+        connection = page.locator("#connection")
+        expect(connection).to_have_text(re.compile(r"^worker not reporting \(\d+s\)$"),
+                                        timeout=15_000)
+        expect(page.locator("#duration")).to_have_class(re.compile(r"\bstalled\b"))
+    finally:
+        os.killpg(worker.pid, signal.SIGCONT)
+    expect(connection).to_have_text("live", timeout=15_000)
+    expect(page.locator("#state")).to_have_text("succeeded", timeout=60_000)
+    expect_verified(page, 200)
