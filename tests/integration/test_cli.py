@@ -248,15 +248,17 @@ def test_tail_waits_out_a_redis_outage(tmp_path, log_dir):
 
 
 def test_tail_says_when_the_worker_stops_reporting_and_when_it_is_back(tmp_path, log_dir):
-    """A worker frozen with SIGSTOP renews no lease: the tail says so, then that it is back."""
+    """A worker frozen with SIGSTOP renews no lease: the tail says so, then that it is back.
+    The build holds its second run of lines until the test opens the gate."""
     private_redis = PrivateRedis(tmp_path, log_dir)
     private_redis.start()
     settings = private_redis.settings()
     server, url = start_server(settings, log_dir, name="server-cli-worker")
     worker = start_worker(settings, log_dir, concurrency=1)
+    gate = tmp_path / "gate"
     try:
         build = requests.post(f"{url}/api/builds", json={
-            "recipe": "slow", "params": {"LINES": "100", "DELAY": "0.05"}}).json()
+            "recipe": "gated", "params": {"RUNS": "5,5", "GATES": str(gate)}}).json()
         tail = cli(url, "tail", str(build["id"]))
         said = []
         reader = threading.Thread(target=lambda: said.extend(tail.stderr), daemon=True)
@@ -268,6 +270,9 @@ def test_tail_says_when_the_worker_stops_reporting_and_when_it_is_back(tmp_path,
                        "the tail to say the worker is silent")
         finally:
             os.killpg(worker.pid, signal.SIGCONT)
+        wait_until(lambda: any("live again" in line for line in said), 60,
+                   "the tail to say it is live again")
+        gate.touch()
         out = tail.stdout.read()
         tail.wait(timeout=60)
         reader.join(10)
@@ -277,7 +282,7 @@ def test_tail_says_when_the_worker_stops_reporting_and_when_it_is_back(tmp_path,
         private_redis.stop()
     err = "".join(said)
     assert tail.returncode == 0, err
-    assert [first_line.strip(), *out.splitlines()] == [f"line {n}" for n in range(1, 101)]
+    assert [first_line.strip(), *out.splitlines()] == [f"line {n}" for n in range(1, 11)]
     notices = err.splitlines()
     assert re.fullmatch(r"buildtail: worker not reporting \(\d+s\)", notices[0]), notices
     assert notices[1] == "buildtail: live again", notices
