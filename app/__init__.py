@@ -79,7 +79,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from app.metrics import bp as metrics_bp
     from app.queueing import celery_init_app
     from app.security import init_security
-    from app.sockets import NAMESPACE, BuildsNamespace, Relay
+    from app.sockets import NAMESPACE, BuildsNamespace, Relay, packet_json
 
     settings = load_settings(config)
     app = Flask(__name__)
@@ -96,6 +96,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         async_mode=settings.get("ASYNC_MODE") or None,
         max_http_buffer_size=int(settings["MAX_SOCKET_MESSAGE_BYTES"]),
         cors_allowed_origins=_origins(settings["SOCKETIO_ALLOWED_ORIGINS"]),
+        json=packet_json,
     )
     # The relay holds one pub/sub connection (two while one is replaced after a
     # drop or a failover).

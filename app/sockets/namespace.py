@@ -86,6 +86,10 @@ class BuildsNamespace(Namespace):
             return {"ok": False, "error": f"this client is not subscribed to build {build_id}"}
         return {"ok": True}
 
+    def on_malformed(self, problem: Any = None) -> dict[str, Any]:
+        """A packet whose JSON could not be read (see ``packet_json``)."""
+        return _refuse("a message", str(problem))
+
     def on_follow_builds(self, data: Any = None) -> dict[str, Any]:
         join_room(FOLLOWERS_ROOM)
         return {"ok": True}

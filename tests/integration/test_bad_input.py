@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.stalled import RawSocket
 from tests.viewer import Viewer
 
 pytestmark = pytest.mark.integration
@@ -115,3 +116,19 @@ def test_any_socket_payload_gets_an_answer_and_the_server_keeps_serving(
     if isinstance(answer, dict) and not answer.get("ok", True):
         assert isinstance(answer["error"], str) and answer["error"]
     assert socket_viewer.call("subscribe", {"build": -1, "after": 0})["ok"] is False
+
+
+def test_deeply_nested_json_is_refused_not_crashed_on(server, client):
+    nested = "[" * 30_000 + "]" * 30_000
+    response = client.post("/api/builds", data=nested, content_type="application/json")
+    assert response.status_code == 400
+    assert "nested too deeply" in response.get_json()["error"]
+    raw = RawSocket(server)
+    raw.send('42/builds,7["subscribe",' + nested + "]")
+    assert b'"error":"the message is nested too deeply"' in raw.read_until(b"43/builds,7")
+    raw.send('42/builds,8["subscribe",{"build":-1}')
+    assert b'"error":"the message is not JSON"' in raw.read_until(b"43/builds,8")
+    raw.close()
+    viewer = Viewer(server)
+    assert viewer.subscribe(-1)["ok"] is False
+    viewer.close()
