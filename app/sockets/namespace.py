@@ -68,11 +68,8 @@ class BuildsNamespace(Namespace):
             after = _whole_number(data, "after", default=0)
         except PayloadError as error:
             return _refuse("subscribe", str(error))
-        known = build_id in self.relay.by_sid.get(request.sid, {})
-        if not known and self.relay.subscription_count(request.sid) >= self.max_subscriptions:
-            return _refuse("subscribe", f"at most {self.max_subscriptions} subscriptions at once")
         try:
-            build = self.relay.subscribe(request.sid, build_id, after)
+            build = self.relay.subscribe(request.sid, build_id, after, self.max_subscriptions)
         except SubscribeError as error:
             return _refuse("subscribe", str(error))
         return {"ok": True, "build": build}

@@ -24,6 +24,7 @@ A page that hears nothing for a while knows its connection is not working.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -97,6 +98,7 @@ class Relay:
         self.archive_dir = settings["ARCHIVE_DIR"]
         self.channels: dict[int, Channel] = {}
         self.by_sid: dict[str, dict[int, Subscription]] = {}
+        self.pending_by_sid: dict[str, set[int]] = {}
         self.pubsub = None
         self._started = False
         self._start_lock = gevent.lock.Semaphore()
@@ -267,28 +269,55 @@ class Relay:
 
     # -- subscribers ---------------------------------------------------------
 
-    def subscribe(self, sid: str, build_id: int, after: int) -> dict[str, Any]:
-        """Register a subscriber and start its catch-up; returns the build record."""
-        channel = self._watch(build_id)
-        build = store.get_build(self.client, build_id)
-        if build is None:
-            raise SubscribeError(f"build {build_id} does not exist")
-        if after > build["lines"]:
-            raise SubscribeError(
-                f"after={after} is beyond the end of build {build_id}'s log"
-                f" ({build['lines']} lines)"
-            )
-        self._remove(sid, build_id)
-        sub = Subscription(sid, build_id, sent=after)
-        channel.subs[sid] = sub
-        self.by_sid.setdefault(sid, {})[build_id] = sub
+    def subscribe(self, sid: str, build_id: int, after: int, limit: int) -> dict[str, Any]:
+        """Register a subscriber and start its catch-up; returns the build record.
+
+        A client holds at most ``limit`` subscriptions: its slot is taken before
+        anything yields, so concurrent requests cannot all pass the check, and a
+        build that does not exist is refused before any channel is opened.
+        """
+        with self._slot(sid, build_id, limit):
+            build = store.get_build(self.client, build_id)
+            if build is None:
+                raise SubscribeError(f"build {build_id} does not exist")
+            if after > build["lines"]:
+                raise SubscribeError(
+                    f"after={after} is beyond the end of build {build_id}'s log"
+                    f" ({build['lines']} lines)"
+                )
+            channel = self._watch(build_id)
+            if build_id not in self.pending_by_sid.get(sid, ()):
+                raise SubscribeError("the client left while subscribing")
+            self._remove(sid, build_id)
+            sub = Subscription(sid, build_id, sent=after)
+            channel.subs[sid] = sub
+            self.by_sid.setdefault(sid, {})[build_id] = sub
         self._spawn("catch-up", self._catch_up, sub, alive=lambda: sub.active)
         return build
+
+    @contextlib.contextmanager
+    def _slot(self, sid: str, build_id: int, limit: int):
+        """Hold one of the client's ``limit`` places while its subscribe is under way."""
+        pending = self.pending_by_sid.setdefault(sid, set())
+        held = set(self.by_sid.get(sid, {})) | pending
+        if build_id in pending:
+            raise SubscribeError(f"a subscribe to build {build_id} is already under way")
+        if build_id not in held and len(held) >= limit:
+            raise SubscribeError(f"at most {limit} subscriptions at once")
+        pending.add(build_id)
+        try:
+            yield
+        finally:
+            pending.discard(build_id)
+            if not pending and self.pending_by_sid.get(sid) is pending:
+                del self.pending_by_sid[sid]
 
     def unsubscribe(self, sid: str, build_id: int) -> bool:
         return self._remove(sid, build_id)
 
     def drop_client(self, sid: str) -> None:
+        """Forget a client that left, with any subscribe of its still under way."""
+        self.pending_by_sid.pop(sid, None)
         for build_id in list(self.by_sid.get(sid, {})):
             self._remove(sid, build_id)
         self.by_sid.pop(sid, None)
@@ -300,9 +329,6 @@ class Relay:
             "subscriptions": sum(len(subs) for subs in self.by_sid.values()),
             "channels": len(self.channels),
         }
-
-    def subscription_count(self, sid: str) -> int:
-        return len(self.by_sid.get(sid, {}))
 
     def _watch(self, build_id: int) -> Channel:
         """The build's channel, once Redis confirms the pub/sub connection is subscribed."""

@@ -226,3 +226,33 @@ def test_socket_limits_subscriptions_payload_size_and_origin(server, redis_clien
     fine = Viewer(server)
     assert fine.subscribe(ids[0])["ok"]
     fine.close()
+
+
+def test_concurrent_subscribes_cannot_pass_the_limit_and_absent_builds_open_no_channel(
+    server, redis_client
+):
+    ids = [store.create_build(redis_client, "lines", {"LINES": "1"})["id"] for _ in range(30)]
+    viewer = Viewer(server)
+    answers, done = [], threading.Event()
+
+    def answered(answer):
+        answers.append(answer)
+        if len(answers) == len(ids):
+            done.set()
+
+    for build_id in ids:  # all sent at once: each is handled in a greenlet of its own
+        viewer.client.emit("subscribe", {"build": build_id, "after": 0}, namespace="/builds",
+                           callback=answered)
+    assert done.wait(60)
+    assert sum(1 for answer in answers if answer["ok"]) == 20
+    assert all("at most 20" in a["error"] for a in answers if not a["ok"])
+    viewer.close()
+
+    channels = requests.get(f"{server}/healthz?detail=1").json()["channels"]
+    prober = Viewer(server)
+    absent = max(ids) + 1_000_000
+    for build_id in range(absent, absent + 200):
+        answer = prober.subscribe(build_id)
+        assert answer["ok"] is False and "does not exist" in answer["error"]
+    assert requests.get(f"{server}/healthz?detail=1").json()["channels"] <= channels
+    prober.close()
