@@ -41,8 +41,10 @@ FLUSH_MAX_BYTES = 1048576
 LEASE_SECONDS = 6
 CANCEL_GRACE_SECONDS = 5
 
-# Socket replay and the polling API hand out at most this many lines at a time.
+# Socket replay and the polling API hand out at most this many lines, and this
+# many bytes (but at least one line), at a time.
 REPLAY_CHUNK_LINES = 5000
+REPLAY_CHUNK_BYTES = 1048576
 MAX_REQUEST_BYTES = 1048576
 
 # Redis connections per process for requests and replays (the web process adds

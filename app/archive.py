@@ -24,9 +24,10 @@ import logging
 import os
 import random
 import re
+import sys
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,9 @@ BLOCK_LINES = 10_000
 ARCHIVE_POLL_SECONDS = 2.0
 SWEEP_SECONDS = 3600.0
 GZIP_WINDOW = 31  # zlib's wbits for one gzip member
+# A read bounded in bytes first takes this many lines, to learn their size.
+PROBE_LINES = 64
+WRITE_BYTES = 4 * 1024 * 1024  # the archiver reads a log this much at a time
 # Names the archiver writes: "<id>-<uid>", or "<id>" for builds recorded before uids.
 ARCHIVE_NAME = re.compile(r"^[0-9]+(-[0-9a-f]{16})?$")
 
@@ -101,17 +105,27 @@ def _write_blocks(
     client: redis.Redis, build_id: int, partial: Path, offload: Callable
 ) -> tuple[int, list[int], str, int]:
     """The log in gzip members; returns its line count, the members' offsets,
-    the entries' SHA-256 and the CRC-32 of the text as log.txt serves it."""
+    the entries' SHA-256 and the CRC-32 of the text as log.txt serves it.
+
+    Each member is compressed as its entries come, a few megabytes at a time,
+    so a log of long lines never sits whole in the web process's memory."""
     total = store.line_count(client, build_id)
     digest, crc, offsets = hashlib.sha256(), 0, []
     with open(partial, "wb") as out:
         for start in range(0, total, BLOCK_LINES):
-            entries = store.read_entries(client, build_id, start, BLOCK_LINES)
-            block = b"".join(entry + b"\n" for entry in entries)
-            digest.update(block)
-            crc = offload(_text_crc, entries, crc)
             offsets.append(out.tell())
-            out.write(offload(gzip.compress, block, 6))
+            member = zlib.compressobj(6, zlib.DEFLATED, GZIP_WINDOW)
+            end = min(start + BLOCK_LINES, total)
+            while start < end:
+                entries = read_entries_within(client, build_id, start, end - start, WRITE_BYTES)
+                if not entries:
+                    raise ArchiveError(build_id, f"the log ended at line {start} of {total}")
+                block = b"".join(entry + b"\n" for entry in entries)
+                digest.update(block)
+                crc = offload(_text_crc, entries, crc)
+                out.write(offload(member.compress, block))
+                start += len(entries)
+            out.write(offload(member.flush))
         offsets.append(out.tell())
         out.flush()
         os.fsync(out.fileno())
@@ -146,10 +160,11 @@ def _check_against_record(build_id: int, facts: dict, lines: int, crc: int) -> N
 
 
 def read_archive(
-    directory: str | Path, name: str, build_id: int, uid: str | None, after: int, limit: int
+    directory: str | Path, name: str, build_id: int, uid: str | None, after: int, limit: int,
+    max_bytes: int | None = None,
 ) -> tuple[list[str], list[int]] | None:
-    """Lines ``after``+1 .. ``after``+``limit`` of the archive ``name``, or None when
-    there is none, or it is not this build's."""
+    """Lines ``after``+1 .. ``after``+``limit`` (within ``max_bytes``) of the archive
+    ``name``, or None when there is none, or it is not this build's."""
     if not ARCHIVE_NAME.match(name):
         return None
     log_path, index_path = paths(directory, name)
@@ -161,36 +176,110 @@ def read_archive(
         log.error("build %s: %s belongs to another build", build_id, index_path,
                   extra={"build_id": build_id})
         return None
-    return store.decode_entries(_read_blocks(log_path, index, after, limit))
+    entries = _read_blocks(log_path, index, after, limit, max_bytes or sys.maxsize)
+    return store.decode_entries(within(entries, max_bytes))
 
 
-def _read_blocks(log_path: Path, index: dict, after: int, limit: int) -> list[bytes]:
+def _read_blocks(
+    log_path: Path, index: dict, after: int, limit: int, max_bytes: int
+) -> list[bytes]:
+    """Entries from the member holding line ``after``+1 on, decompressed a
+    megabyte at a time and kept only from there: a read costs what it returns."""
     offsets, block_lines = index["offsets"], index["block_lines"]
-    entries: list[bytes] = []
     block = after // block_lines
     skip = after - block * block_lines
+    entries: list[bytes] = []
+    size = 0
     with open(log_path, "rb") as archive:
-        while len(entries) < skip + limit and block < len(offsets) - 1:
+        while block < len(offsets) - 1:
             archive.seek(offsets[block])
             member = archive.read(offsets[block + 1] - offsets[block])
-            # Entries may hold carriage returns; only newlines end them.
-            entries.extend(zlib.decompress(member, GZIP_WINDOW).split(b"\n")[:-1])
+            for entry in _member_entries(member):
+                if skip:
+                    skip -= 1
+                    continue
+                entries.append(entry)
+                size += len(entry)
+                if len(entries) >= limit or size >= max_bytes:
+                    return entries
             block += 1
-    return entries[skip : skip + limit]
+    return entries
+
+
+def _member_entries(member: bytes) -> Iterator[bytes]:
+    """The entries of one gzip member, as they are decompressed. Entries may
+    hold carriage returns; only newlines end them."""
+    inflater = zlib.decompressobj(GZIP_WINDOW)
+    pending, data = b"", member
+    while data:
+        pending += inflater.decompress(data, 1 << 20)
+        data = inflater.unconsumed_tail
+        *complete, pending = pending.split(b"\n")
+        yield from complete
+    pending += inflater.flush()
+    yield from pending.split(b"\n")[:-1]
+
+
+def within(entries: list[bytes], max_bytes: int | None) -> list[bytes]:
+    """The longest run of entries from the first that fits ``max_bytes`` (at least one)."""
+    if max_bytes is None:
+        return entries
+    size = 0
+    for count, entry in enumerate(entries):
+        size += len(entry)
+        if size > max_bytes:
+            return entries[: max(count, 1)]
+    return entries
 
 
 def read_log(
-    client: redis.Redis, directory: str | Path, build_id: int, after: int, limit: int
+    client: redis.Redis, directory: str | Path, build_id: int, after: int, limit: int,
+    max_bytes: int | None = None,
 ) -> tuple[list[str], list[int]]:
-    """The build's lines from Redis while it holds them, else from the archive its
+    """Lines ``after``+1 .. ``after``+``limit``, at most ``max_bytes`` of them (but at
+    least one), from Redis while it holds them, else from the archive the build's
     record names: the one reader of logs for pages, the API and socket replays."""
     if limit <= 0:
         return [], []
-    stored = store.read_stored(client, build_id, after, limit)
+    asked = min(limit, PROBE_LINES) if max_bytes else limit
+    stored = store.read_stored(client, build_id, after, asked)
     if stored.entries or stored.in_redis or stored.archive is None:
-        return store.decode_entries(stored.entries)
-    found = read_archive(directory, stored.archive, build_id, stored.uid, after, limit)
+        entries = stored.entries
+        if max_bytes and len(entries) == asked < limit:
+            entries = _read_more(client, build_id, after, limit, max_bytes, entries)
+        return store.decode_entries(within(entries, max_bytes))
+    found = read_archive(directory, stored.archive, build_id, stored.uid, after, limit, max_bytes)
     return found or ([], [])
+
+
+def read_entries_within(
+    client: redis.Redis, build_id: int, after: int, limit: int, max_bytes: int
+) -> list[bytes]:
+    """Stored entries ``after``+1.. from Redis: at most ``limit``, and ``max_bytes``
+    of them (at least one)."""
+    entries = store.read_entries(client, build_id, after, min(limit, PROBE_LINES))
+    if len(entries) == min(limit, PROBE_LINES) < limit:
+        entries = _read_more(client, build_id, after, limit, max_bytes, entries)
+    return within(entries, max_bytes)
+
+
+def _read_more(
+    client: redis.Redis, build_id: int, after: int, limit: int, max_bytes: int,
+    entries: list[bytes],
+) -> list[bytes]:
+    """Read on from a first probe, each time as many entries as the bytes left
+    hold at the average size so far: a log of long lines never costs a full
+    ``limit`` of them in memory."""
+    size = sum(map(len, entries))
+    while len(entries) < limit and size < max_bytes:
+        average = max(1, size // len(entries))
+        asked = min(limit - len(entries), max(1, (max_bytes - size) // average))
+        more = store.read_entries(client, build_id, after + len(entries), asked)
+        entries += more
+        size += sum(map(len, more))
+        if len(more) < asked:
+            break
+    return entries
 
 
 def archive_pending(

@@ -123,9 +123,9 @@ def show_log(build_id: int) -> Response:
     chunk = int(services().settings["REPLAY_CHUNK_LINES"])
     after = query_int("after", 0, 0, 2**53)
     limit = query_int("limit", min(DEFAULT_LOG_LIMIT, chunk), 1, chunk, clamp=True)
-    lines, times = read_log(
-        services().redis, services().settings["ARCHIVE_DIR"], build_id, after, limit
-    )
+    settings = services().settings
+    lines, times = read_log(services().redis, settings["ARCHIVE_DIR"], build_id, after, limit,
+                            int(settings["REPLAY_CHUNK_BYTES"]))
     total = max(build["lines"], after + len(lines))
     done = build["state"] in store.FINISHED_STATES and after + len(lines) >= total
     return jsonify(

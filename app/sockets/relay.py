@@ -45,14 +45,17 @@ log = logging.getLogger(__name__)
 NAMESPACE = "/builds"
 FOLLOWERS_ROOM = "builds"
 SUBSCRIBE_TIMEOUT = 10.0
-# A syncing subscriber buffers live messages up to this many lines; past that
-# it drops the buffer and re-reads the list (which holds the same lines).
+# A syncing subscriber buffers live messages up to this many lines or bytes;
+# past that it drops the buffer and re-reads the list (which holds the same lines).
 SYNC_BUFFER_LINES = 50_000
+SYNC_BUFFER_BYTES = 8 * 1024 * 1024
 IDLE_CHANNEL_SECONDS = 60.0
-# A viewer whose Engine.IO queue holds more packets than this is not keeping
-# up (a slow or stalled connection). It gets no more live batches, which
-# would pile up in memory, and is caught up from the list as its queue drains.
+# A viewer whose Engine.IO queue holds more packets or bytes than this is not
+# keeping up (a slow or stalled connection). It gets no more live batches,
+# which would pile up in memory, and is caught up from the list as its queue
+# drains. Bytes count too: a few packets of long lines can be megabytes.
 MAX_QUEUED_PACKETS = 32
+MAX_QUEUED_BYTES = 4 * 1024 * 1024
 DRAIN_POLL_SECONDS = 0.05
 HEARTBEAT_SECONDS = 2.0
 # A worker renews its lease every second: this much silence is worth saying.
@@ -73,6 +76,7 @@ class Subscription:
     last_state: str | None = None
     pending: list[dict[str, Any]] = field(default_factory=list)
     pending_lines: int = 0
+    pending_bytes: int = 0
     overflowed: bool = False
 
 
@@ -93,6 +97,7 @@ class Relay:
         self.pubsub_client = pubsub_client
         self.metrics = None  # set by create_app: lines relayed and relay lag
         self.chunk_lines = int(settings["REPLAY_CHUNK_LINES"])
+        self.chunk_bytes = int(settings["REPLAY_CHUNK_BYTES"])
         self.lease_seconds = int(settings["LEASE_SECONDS"])
         self.redis_ok = True
         self.archive_dir = settings["ARCHIVE_DIR"]
@@ -231,7 +236,7 @@ class Relay:
         elif data.get("type") == "status":
             for sub in list(channel.subs.values()):
                 if sub.syncing:
-                    self._buffer(sub, data, 0)
+                    self._buffer(sub, data, 0, 0)
                 elif not self._deliver_status(sub, data["build"]):
                     self._resync(sub)
 
@@ -240,15 +245,16 @@ class Relay:
         if self.metrics is not None and times:
             self.metrics.relay_lag.observe(max(0.0, time.time() - times[-1] / 1000))
         in_step = []
+        size = sum(map(len, lines))
         for sub in list(channel.subs.values()):
             if sub.syncing:
-                self._buffer(sub, data, len(lines))
+                self._buffer(sub, data, len(lines), size)
                 continue
-            if self._queued(sub.sid) > MAX_QUEUED_PACKETS:
+            if self._behind(sub.sid, 1):
                 log.info("viewer %s fell behind on build %s; it will re-read the log",
                          sub.sid, channel.build_id)
                 self._resync(sub)
-                self._buffer(sub, data, len(lines))
+                self._buffer(sub, data, len(lines), size)
                 continue
             skip = new_part(sub.sent, first, len(lines))
             if skip is None:
@@ -356,13 +362,15 @@ class Relay:
                 channel.idle_since = time.monotonic()
         return True
 
-    def _buffer(self, sub: Subscription, data: dict, lines: int) -> None:
+    def _buffer(self, sub: Subscription, data: dict, lines: int, size: int) -> None:
         if sub.overflowed:
             return
         sub.pending.append(data)
         sub.pending_lines += lines
-        if sub.pending_lines > SYNC_BUFFER_LINES:
-            sub.pending, sub.pending_lines, sub.overflowed = [], 0, True
+        sub.pending_bytes += size
+        if sub.pending_lines > SYNC_BUFFER_LINES or sub.pending_bytes > SYNC_BUFFER_BYTES:
+            sub.pending, sub.pending_lines, sub.pending_bytes = [], 0, 0
+            sub.overflowed = True
 
     def _resync(self, sub: Subscription) -> None:
         if sub.syncing or not sub.active:
@@ -375,7 +383,8 @@ class Relay:
         sub.syncing = True  # also when the guard restarts this after an error
         backoff = 0.5
         while sub.active:
-            sub.pending, sub.pending_lines, sub.overflowed = [], 0, False
+            sub.pending, sub.pending_lines, sub.pending_bytes = [], 0, 0
+            sub.overflowed = False
             try:
                 self._send_backlog(sub)
                 build = store.get_build(self.client, sub.build_id)
@@ -395,31 +404,38 @@ class Relay:
                 self._send_health({sub.build_id: [sub.sid]}, {sub.build_id: sub.last_state})
                 return
 
-    def _queued(self, sid: str) -> int:
-        """Packets waiting in the viewer's Engine.IO queue."""
+    def _queued(self, sid: str) -> tuple[int, int]:
+        """Packets waiting in the viewer's Engine.IO queue, and their size."""
         server = self.socketio.server
         eio_sid = server.manager.eio_sid_from_sid(sid, NAMESPACE)
         socket = server.eio.sockets.get(eio_sid) if eio_sid else None
-        return socket.queue.qsize() if socket is not None else 0
+        if socket is None:
+            return 0, 0
+        packets = list(socket.queue.queue)  # a handful: the limits below keep it short
+        return len(packets), sum(len(p.data) for p in packets if p is not None and p.data)
+
+    def _behind(self, sid: str, share: int) -> bool:
+        """Whether the viewer's queue holds more than 1/``share`` of what one may."""
+        packets, size = self._queued(sid)
+        return packets > MAX_QUEUED_PACKETS // share or size > MAX_QUEUED_BYTES // share
 
     def _send_backlog(self, sub: Subscription) -> None:
         while sub.active:
             # Send no faster than the viewer reads: a stalled one holds at
-            # most a queue's worth of chunks, never the whole log.
-            while sub.active and self._queued(sub.sid) > MAX_QUEUED_PACKETS // 2:
+            # most half a queue's worth of chunks, never the whole log.
+            while sub.active and self._behind(sub.sid, 2):
                 gevent.sleep(DRAIN_POLL_SECONDS)
-            lines, times = read_log(
-                self.client, self.archive_dir, sub.build_id, sub.sent, self.chunk_lines
-            )
-            if lines and sub.active:
-                self._emit_lines(sub.sid, sub.build_id, sub.sent + 1, lines, times)
-                sub.sent += len(lines)
-            if len(lines) < self.chunk_lines:
+            lines, times = read_log(self.client, self.archive_dir, sub.build_id, sub.sent,
+                                    self.chunk_lines, self.chunk_bytes)
+            if not lines or not sub.active:
                 return
+            self._emit_lines(sub.sid, sub.build_id, sub.sent + 1, lines, times)
+            sub.sent += len(lines)
 
     def _drain(self, sub: Subscription) -> bool:
         """Apply the buffered messages; True when the subscriber is now live."""
-        pending, sub.pending, sub.pending_lines = sub.pending, [], 0
+        pending, sub.pending = sub.pending, []
+        sub.pending_lines, sub.pending_bytes = 0, 0
         for data in pending:
             if data.get("type") == "status":
                 if not self._deliver_status(sub, data["build"]):
@@ -465,7 +481,7 @@ class Relay:
 
     def _send_health_to_all(self) -> None:
         viewers = {
-            build_id: [sid for sid in channel.subs if self._queued(sid) <= MAX_QUEUED_PACKETS]
+            build_id: [sid for sid in channel.subs if not self._behind(sid, 1)]
             for build_id, channel in self.channels.items()
             if channel.subs
         }

@@ -35,6 +35,7 @@ bp = Blueprint("web", __name__)
 
 RECENT_BUILDS = 20
 RAW_CHUNK_LINES = 10_000
+RAW_CHUNK_BYTES = 1 << 20
 # How often a followed raw log (log.txt?follow=1) looks for new lines.
 FOLLOW_POLL_SECONDS = 0.25
 
@@ -122,11 +123,11 @@ def raw_log(build_id: int) -> Response:
     def chunks():
         after = 0
         while True:
-            lines, _ = read_log(client, archive_dir, build_id, after, RAW_CHUNK_LINES)
+            lines, _ = read_log(client, archive_dir, build_id, after, RAW_CHUNK_LINES,
+                                RAW_CHUNK_BYTES)
             if lines:
                 yield "\n".join(lines) + "\n"
-            after += len(lines)
-            if len(lines) == RAW_CHUNK_LINES:
+                after += len(lines)
                 continue
             if not follow:
                 return

@@ -256,3 +256,38 @@ def test_concurrent_subscribes_cannot_pass_the_limit_and_absent_builds_open_no_c
         assert answer["ok"] is False and "does not exist" in answer["error"]
     assert requests.get(f"{server}/healthz?detail=1").json()["channels"] <= channels
     prober.close()
+
+
+def test_viewers_that_stop_reading_long_lines_cost_bounded_memory(settings, log_dir, worker):
+    """Six stalled viewers of 1,000 lines of 65,000 characters (65 MB of log): each
+    holds a few megabytes of queued packets, not the log.
+
+    Measured on 2 cores (the archiver writing the same log meanwhile): 1,620 MB of
+    growth when replay chunks, viewer queues and the archiver's reads were bounded
+    in lines only; 70 MB with them bounded in bytes."""
+    service, url = start_server(settings, log_dir)
+    try:
+        build = start(url, "shapes", SHAPE="wide", LINES="1000")
+        wait_until(lambda: requests.get(f"{url}/api/builds/{build['id']}").json()["state"]
+                   == "succeeded", 120, "the wide build to finish")
+        server = psutil.Process(service.pid)
+        before = server.memory_info().rss
+        stalled = [StalledViewer(url, build["id"]) for _ in range(6)]
+        peak, deadline = before, time.monotonic() + 20
+        while time.monotonic() < deadline:  # long enough for every replay to stall
+            peak = max(peak, server.memory_info().rss)
+            time.sleep(0.05)
+        viewer = Viewer(url)  # a reader of the same log still gets all of it
+        viewer.subscribe(build["id"])
+        finished(viewer)
+        assert [n for n, _, _ in viewer.lines()] == list(range(1, 1001))
+        growth_mb = (peak - before) / 2**20
+        print(f"server RSS growth with six stalled viewers of long lines: {growth_mb:.1f} MB")
+        assert growth_mb < 200
+        page = requests.get(f"{url}/api/builds/{build['id']}/log?limit=5000").json()
+        assert 1 <= len(page["lines"]) <= 17  # about 1 MB of them
+        for viewer_ in stalled:
+            viewer_.close()
+        viewer.close()
+    finally:
+        service.stop()

@@ -1,7 +1,8 @@
 """Prints logs of a given SHAPE for the viewer's tests.
 
 colours: ANSI styles; group: a ::group:: fold whose LINES stream DELAY apart;
-needle: LINES lines with one line holding "needle" three quarters of the way.
+needle: LINES lines with one line holding "needle" three quarters of the way;
+wide: LINES lines of 65,000 characters each.
 """
 
 import os
@@ -30,3 +31,6 @@ elif shape == "needle":
     needle_at = count * 3 // 4
     for number in range(1, count + 1):
         print(f"needle found here at {number}" if number == needle_at else f"hay {number}")
+elif shape == "wide":
+    for number in range(1, count + 1):
+        print(f"{number:<8}" + "w" * 64_992)
