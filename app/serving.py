@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import select
+import socket
+
 from flask import Flask
 from gevent import pywsgi
 from geventwebsocket.handler import WebSocketHandler
@@ -10,6 +13,7 @@ from geventwebsocket.handler import WebSocketHandler
 # for its whole life; viewers send little (subscribe, pings), so 1 KB does,
 # and a thousand idle viewers cost about 7 MB less.
 READ_BUFFER_BYTES = 1024
+CLIENT_SOCKET = "buildtail.client_socket"
 
 
 class ViewerHandler(WebSocketHandler):
@@ -17,6 +21,25 @@ class ViewerHandler(WebSocketHandler):
         if rfile is None:
             rfile = sock.makefile("rb", READ_BUFFER_BYTES)
         super().__init__(sock, address, server, rfile)
+
+    def get_environ(self):
+        environ = super().get_environ()
+        # A long response (log.txt?follow=1) looks at it to notice a client that left.
+        environ[CLIENT_SOCKET] = self.socket
+        return environ
+
+
+def client_left(environ: dict) -> bool:
+    """Whether the client of a long response has closed its connection: its socket
+    reads as ended. (Not known outside gevent's server, as in Flask's test client.)"""
+    sock = environ.get(CLIENT_SOCKET)
+    if sock is None:
+        return False
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+        return bool(readable) and sock.recv(1, socket.MSG_PEEK) == b""
+    except OSError:
+        return True
 
 
 class ClosingAwareApp:

@@ -86,6 +86,14 @@ class Channel:
     ready: gevent.event.Event = field(default_factory=gevent.event.Event)
     subs: dict[str, Subscription] = field(default_factory=dict)
     idle_since: float = 0.0
+    # Followers of log.txt?follow=1 wait on ``news``; every message on the
+    # channel sets it and puts a fresh one in its place.
+    followers: int = 0
+    news: gevent.event.Event = field(default_factory=gevent.event.Event)
+
+    @property
+    def idle(self) -> bool:
+        return not self.subs and not self.followers
 
 
 class Relay:
@@ -104,6 +112,7 @@ class Relay:
         self.channels: dict[int, Channel] = {}
         self.by_sid: dict[str, dict[int, Subscription]] = {}
         self.pending_by_sid: dict[str, set[int]] = {}
+        self.follower_count = 0
         self.pubsub = None
         self._started = False
         self._start_lock = gevent.lock.Semaphore()
@@ -189,7 +198,7 @@ class Relay:
         idle = [
             c
             for c in self.channels.values()
-            if not c.subs and c.ready.is_set() and now - c.idle_since > IDLE_CHANNEL_SECONDS
+            if c.idle and c.ready.is_set() and now - c.idle_since > IDLE_CHANNEL_SECONDS
         ]
         for channel in idle:
             del self.channels[channel.build_id]
@@ -217,6 +226,8 @@ class Relay:
             build_id = store.build_id_of_channel(name)
             channel = self.channels.get(build_id)
             if channel is not None:
+                news, channel.news = channel.news, gevent.event.Event()
+                news.set()
                 self._dispatch(channel, data)
         elif kind == "subscribe":
             build_id = store.build_id_of_channel(name)
@@ -228,6 +239,8 @@ class Relay:
                 # published while we were away, so everyone re-reads the list.
                 for sub in list(channel.subs.values()):
                     self._resync(sub)
+                news, channel.news = channel.news, gevent.event.Event()
+                news.set()
             channel.ready.set()
 
     def _dispatch(self, channel: Channel, data: dict) -> None:
@@ -318,6 +331,25 @@ class Relay:
             if not pending and self.pending_by_sid.get(sid) is pending:
                 del self.pending_by_sid[sid]
 
+    @contextlib.contextmanager
+    def following(self, build_id: int, limit: int):
+        """The build's channel for a follower of its raw log, who waits on its ``news``
+        instead of polling Redis; at most ``limit`` followers at once in this process."""
+        if self.follower_count >= limit:
+            raise SubscribeError(f"at most {limit} followers of raw logs at once; try later")
+        self.follower_count += 1
+        channel = None
+        try:
+            channel = self._watch(build_id)
+            channel.followers += 1
+            yield channel
+        finally:
+            self.follower_count -= 1
+            if channel is not None:
+                channel.followers -= 1
+                if channel.idle:
+                    channel.idle_since = time.monotonic()
+
     def unsubscribe(self, sid: str, build_id: int) -> bool:
         return self._remove(sid, build_id)
 
@@ -331,6 +363,7 @@ class Relay:
     def census(self) -> dict[str, int]:
         """How many subscribed clients, subscriptions and watched channels this process holds."""
         return {
+            "followers": self.follower_count,
             "subscribers": len(self.by_sid),
             "subscriptions": sum(len(subs) for subs in self.by_sid.values()),
             "channels": len(self.channels),
@@ -358,7 +391,7 @@ class Relay:
         channel = self.channels.get(build_id)
         if channel is not None and channel.subs.get(sid) is sub:
             del channel.subs[sid]
-            if not channel.subs:
+            if channel.idle:
                 channel.idle_since = time.monotonic()
         return True
 

@@ -28,6 +28,8 @@ from app.archive import read_log
 from app.auth import auth_config, current_user
 from app.builds import QueueError, services, start_build
 from app.recipes import RecipeError
+from app.serving import client_left
+from app.sockets.relay import SubscribeError
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +38,14 @@ bp = Blueprint("web", __name__)
 RECENT_BUILDS = 20
 RAW_CHUNK_LINES = 10_000
 RAW_CHUNK_BYTES = 1 << 20
-# How often a followed raw log (log.txt?follow=1) looks for new lines.
-FOLLOW_POLL_SECONDS = 0.25
+# A followed raw log (log.txt?follow=1) looks this often for a client that
+# left; it ends after FOLLOW_MAX_SECONDS; a process serves FOLLOW_MAX_CLIENTS.
+FOLLOW_CHECK_SECONDS = 2.0
+# Without news a follower reads anyway this often, in case news was lost
+# (messages published while this process was cut off from Redis).
+FOLLOW_REREAD_SECONDS = 30.0
+FOLLOW_MAX_SECONDS = 12 * 3600
+FOLLOW_MAX_CLIENTS = 200
 
 
 def render_form(
@@ -113,40 +121,65 @@ def show_build(build_id: int) -> str:
 @bp.get("/builds/<int:build_id>/log.txt")
 def raw_log(build_id: int) -> Response:
     client = services().redis
-    archive_dir = services().settings["ARCHIVE_DIR"]
     build = store.get_build(client, build_id)
     if build is None:
         abort(404, f"There is no build #{build_id}.")
-
     follow = request.args.get("follow") not in (None, "0")
+    headers = {}
+    if request.args.get("download") is not None:
+        headers["Content-Disposition"] = f'attachment; filename="build-{build_id}.log"'
+    if follow:
+        if services().relay.follower_count >= FOLLOW_MAX_CLIENTS:
+            abort(503, "Too many clients are following raw logs right now; try again later.")
+        headers["X-Accel-Buffering"] = "no"  # nginx: pass each line on as it comes
+        body = _followed_log(build_id, request.environ)
+    else:
+        body = _log_so_far(build_id)
+    return Response(stream_with_context(body), mimetype="text/plain", headers=headers)
 
-    def chunks():
-        after = 0
-        while True:
-            lines, _ = read_log(client, archive_dir, build_id, after, RAW_CHUNK_LINES,
-                                RAW_CHUNK_BYTES)
-            if lines:
-                yield "\n".join(lines) + "\n"
-                after += len(lines)
-                continue
-            if not follow:
-                return
-            # Following: a finished build's log is complete once it has been
-            # read up to the line count the build recorded when it finished.
+
+def _log_so_far(build_id: int, after: int = 0):
+    """The log's text from line ``after``+1 to its current end, a chunk at a time."""
+    client, archive_dir = services().redis, services().settings["ARCHIVE_DIR"]
+    while True:
+        lines, _ = read_log(client, archive_dir, build_id, after, RAW_CHUNK_LINES,
+                            RAW_CHUNK_BYTES)
+        if not lines:
+            return
+        yield "\n".join(lines) + "\n"
+        after += len(lines)
+
+
+def _followed_log(build_id: int, environ: dict):
+    """The log, then each new line as the build prints it, until the build ends."""
+    try:
+        with services().relay.following(build_id, FOLLOW_MAX_CLIENTS) as channel:
+            yield from _follow(channel, build_id, environ)
+    except SubscribeError as error:
+        yield f"[buildtail] cannot follow this log: {error}\n"
+
+
+def _follow(channel, build_id: int, environ: dict):
+    """Wait on the relay's news of the build (a message on its channel), not on a
+    timer: an idle follower costs Redis almost nothing. Every FOLLOW_CHECK_SECONDS
+    it looks for a client that left; it stops after FOLLOW_MAX_SECONDS."""
+    client = services().redis
+    deadline = time.monotonic() + FOLLOW_MAX_SECONDS
+    after, heard, read_at = 0, True, 0.0
+    while time.monotonic() < deadline and not client_left(environ):
+        news = channel.news  # taken before reading: nothing printed after is missed
+        if heard or time.monotonic() - read_at > FOLLOW_REREAD_SECONDS:
+            read_at = time.monotonic()
+            for text in _log_so_far(build_id, after):
+                after += text.count("\n")
+                yield text
             current = store.get_build(client, build_id)
+            # A finished build's log is whole once read up to the count it recorded.
             if current is None or (
                 current["state"] in store.FINISHED_STATES and after >= current["lines"]
             ):
                 return
-            time.sleep(FOLLOW_POLL_SECONDS)
-
-    download = request.args.get("download") is not None
-    headers = (
-        {"Content-Disposition": f'attachment; filename="build-{build_id}.log"'} if download else {}
-    )
-    if follow:
-        headers["X-Accel-Buffering"] = "no"  # nginx: pass each line on as it comes
-    return Response(stream_with_context(chunks()), mimetype="text/plain", headers=headers)
+        heard = news.wait(FOLLOW_CHECK_SECONDS)
 
 
 BADGE_COLOURS = {
