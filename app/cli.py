@@ -39,6 +39,9 @@ NAMESPACE = "/builds"
 # Opening the connection: past this the server counts as unreachable.
 CONNECT_TIMEOUT = 10.0
 RETRY_FIRST, RETRY_MAX = 0.5, 5.0
+# The server answers a subscribe within its own 10 s wait for Redis; past this
+# the request is taken as lost and sent again.
+SUBSCRIBE_TIMEOUT = 15.0
 REDIS_UNAVAILABLE = "cannot reach Redis"  # in the subscribe ack's error
 
 # Colours (SGR) reach the terminal; other escape sequences (titles, cursor
@@ -120,9 +123,10 @@ class Tail:
 
     Every (re)connection subscribes again with the number of lines already
     printed, so the server sends exactly the rest. A subscription refused
-    because the server cannot reach Redis is retried with backoff; any other
-    refusal ends the tail. Problems with the connection, Redis or the worker
-    are told on stderr once each time the situation changes (``Liveness``).
+    because the server cannot reach Redis is retried with backoff, and one
+    left unanswered is sent again; any other refusal ends the tail. Problems
+    with the connection, the server, Redis or the worker are told on stderr
+    once each time the situation changes (``Liveness``).
     """
 
     def __init__(self, build_id: int, out: IO[str]) -> None:
@@ -138,6 +142,8 @@ class Tail:
         self.lock = threading.Lock()
         self.connection = 0  # counts connections; a subscribe retry belongs to one
         self.retry_delay = RETRY_FIRST
+        self.attempt = 0  # counts subscribe requests
+        self.unanswered: set[int] = set()  # those of this connection still awaiting an ack
         # handle_sigint=False: Ctrl-C ends the tail, not just the connection.
         self.client = InOrderClient(reconnection=True, reconnection_delay=0.5,
                                     reconnection_delay_max=RETRY_MAX,
@@ -174,11 +180,13 @@ class Tail:
         with self.lock:
             self.connection += 1
             self.retry_delay = RETRY_FIRST
+            self.unanswered.clear()
         self.subscribe(self.connection)
 
     def on_disconnect(self, reason: Any = None) -> None:
         with self.lock:
             self.connection += 1
+            self.unanswered.clear()
             self.notice(self.liveness.disconnected())
 
     def on_lines(self, message: dict[str, Any]) -> None:
@@ -209,30 +217,50 @@ class Tail:
         with self.lock:
             if self.done.is_set() or connection != self.connection:
                 return
+            self.attempt += 1
+            attempt = self.attempt
+            self.unanswered.add(attempt)
         try:
             self.client.emit("subscribe", {"build": self.build_id, "after": self.have},
                              namespace=NAMESPACE,
-                             callback=functools.partial(self.on_subscribed, connection))
+                             callback=functools.partial(self.on_subscribed, connection, attempt))
         except socketio.exceptions.SocketIOError:
-            pass  # not connected: the next connection subscribes
+            return  # not connected: the next connection subscribes
+        self.later(SUBSCRIBE_TIMEOUT, self.on_no_answer, connection, attempt)
 
-    def on_subscribed(self, connection: int, answer: Any = None) -> None:
+    def on_subscribed(self, connection: int, attempt: int, answer: Any = None) -> None:
         with self.lock:
             if connection != self.connection:
                 return
+            self.unanswered.discard(attempt)
             if isinstance(answer, dict) and answer.get("ok"):
                 self.notice(self.liveness.subscribed())
                 return
             error = answer.get("error") if isinstance(answer, dict) else None
-            if not error or REDIS_UNAVAILABLE not in str(error):
+            if error and REDIS_UNAVAILABLE in str(error):
+                self.notice(self.liveness.redis_unavailable())
+            elif not self.unanswered:
                 self.error = str(error or f"the server refused to send build {self.build_id}")
                 self.done.set()
                 return
-            self.notice(self.liveness.redis_unavailable())
-            retry = threading.Timer(self.retry_delay, self.subscribe, args=(connection,))
-            retry.daemon = True
-            retry.start()
+            # else an earlier subscribe of ours, still under way, may be what it refuses
+            self.later(self.retry_delay, self.subscribe, connection)
             self.retry_delay = min(self.retry_delay * 2, RETRY_MAX)
+
+    def on_no_answer(self, connection: int, attempt: int) -> None:
+        with self.lock:
+            if self.done.is_set() or connection != self.connection:
+                return
+            if attempt not in self.unanswered:
+                return
+            self.notice(self.liveness.no_answer())
+        self.subscribe(connection)
+
+    @staticmethod
+    def later(delay: float, function, *args: Any) -> None:
+        timer = threading.Timer(delay, function, args=args)
+        timer.daemon = True
+        timer.start()
 
 
 def follow(build_id: int) -> NoReturn:

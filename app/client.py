@@ -54,46 +54,57 @@ class LogChecksum:
 
 
 class Liveness:
-    """What a tail has told its user about the connection, Redis and the build's worker.
+    """What a tail has told its user about the connection, the server, Redis and the worker.
 
-    The situation is the worst current problem: the socket is down, else Redis is
-    unavailable, else the worker has stopped reporting. Each method records what was
-    just learnt and returns a line to show only when the situation changed (a silent
-    worker's growing count of seconds is not a change), or None.
+    The situation is the worst current problem: the socket is down, else the server
+    does not answer, else Redis is unavailable, else the worker has stopped
+    reporting. Each method records what was just learnt and returns a line to show
+    only when the situation changed (a silent worker's growing count of seconds is
+    not a change), or None.
     """
 
     def __init__(self) -> None:
         self.connected = True
+        self.answering = True
         self.redis_ok = True
         self.worker_silent: float | None = None
         self.reported: str | None = None  # the kind of the last situation shown
 
     def disconnected(self) -> str | None:
-        self.connected = False
+        self.connected, self.answering = False, True  # a new connection starts afresh
+        return self._change()
+
+    def no_answer(self) -> str | None:
+        """The server has not answered a subscribe for longer than it should."""
+        self.connected, self.answering = True, False
         return self._change()
 
     def subscribed(self) -> str | None:
         """The server accepted the subscription, so it reached Redis just now."""
-        self.connected, self.redis_ok = True, True
+        self.connected, self.answering, self.redis_ok = True, True, True
         return self._change()
 
     def redis_unavailable(self) -> str | None:
         """The server answered, but could not reach Redis."""
-        self.connected, self.redis_ok = True, False
+        self.connected, self.answering, self.redis_ok = True, True, False
         return self._change()
 
     def health(self, message: dict[str, Any]) -> str | None:
-        """A ``health`` event: ``{"redis": "ok" | "unavailable", "worker_silent_seconds"}``."""
-        self.connected = True
+        """A ``health`` event: ``{"redis": "ok" | "unavailable", "worker_silent_seconds"}``,
+        sent to subscribers only, so the subscription went through."""
+        self.connected, self.answering = True, True
         self.redis_ok = message.get("redis") != "unavailable"
         silent = message.get("worker_silent_seconds")
-        self.worker_silent = float(silent) if isinstance(silent, (int, float)) else None
+        known = isinstance(silent, (int, float)) and not isinstance(silent, bool)
+        self.worker_silent = float(silent) if known else None
         return self._change()
 
     def situation(self) -> tuple[str, str] | None:
         """The current problem as (kind, line to show), or None when all is well."""
         if not self.connected:
             return "socket", "reconnecting"
+        if not self.answering:
+            return "server", "the server does not answer — retrying"
         if not self.redis_ok:
             return "redis", "Redis unavailable — retrying"
         if self.worker_silent is not None:
