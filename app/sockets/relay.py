@@ -296,7 +296,10 @@ class Relay:
         build that does not exist is refused before any channel is opened.
         """
         with self._slot(sid, build_id, limit):
-            build = store.get_build(self.client, build_id)
+            try:
+                build = store.get_build(self.client, build_id)
+            except redis.RedisError as error:
+                raise SubscribeError("the log service cannot reach Redis right now") from error
             if build is None:
                 raise SubscribeError(f"build {build_id} does not exist")
             if after > build["lines"]:
