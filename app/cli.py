@@ -44,14 +44,16 @@ RETRY_FIRST, RETRY_MAX = 0.5, 5.0
 SUBSCRIBE_TIMEOUT = 15.0
 REDIS_UNAVAILABLE = "cannot reach Redis"  # in the subscribe ack's error
 
-# Colours (SGR) reach the terminal; other escape sequences (titles, cursor
-# moves, clipboard writes) from a build's output never do.
-NON_SGR = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-ln-~]"  # CSI sequences other than SGR
+# Colours (SGR: ESC [ digits ; : m) reach the terminal; other escape sequences
+# (titles, cursor moves, clipboard writes, private modes like ESC[>4;2m) and
+# the C1 controls that a terminal may read as escapes (U+009B is CSI, U+009D
+# OSC) never do, piped or not.
+ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI sequences, SGR among them
     r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC: titles, hyperlinks, clipboard
     r"|\x1b[P^_][^\x1b]*(?:\x1b\\)?"  # DCS, PM, APC strings
     r"|\x1b[@-Z\\\]-_]"  # two-byte escapes
-    r"|[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f]"  # other control characters
+    r"|[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f-\x9f]"  # other C0 and all C1 controls
 )
 SGR = re.compile(r"\x1b\[[0-9;:]*m")
 
@@ -114,8 +116,11 @@ def connection_problem(error: BaseException) -> str:
 
 
 def terminal_text(line: str, colour: bool) -> str:
-    line = NON_SGR.sub("", line.rsplit("\r", 1)[-1] if "\r" in line.rstrip("\r") else line)
-    return line if colour else SGR.sub("", line)
+    """What of a log line may reach a terminal: its last carriage-return state, and
+    its colours only when ``colour``."""
+    line = line.rsplit("\r", 1)[-1] if "\r" in line.rstrip("\r") else line
+    keep = (lambda found: found[0] if SGR.fullmatch(found[0]) else "") if colour else ""
+    return ESCAPES.sub(keep, line)
 
 
 class Tail:

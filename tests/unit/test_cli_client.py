@@ -55,3 +55,23 @@ def test_liveness_speaks_once_per_change_of_situation():
 
 
 # -- against the server -------------------------------------------------------
+
+
+def test_only_colours_reach_a_terminal_and_nothing_escapes_a_pipe():
+    from app.cli import terminal_text
+
+    assert terminal_text("a\x1b[31mred\x1b[0m b", colour=True) == "a\x1b[31mred\x1b[0m b"
+    assert terminal_text("a\x1b[31mred\x1b[0m b", colour=False) == "ared b"
+    hostile = [
+        "x\x1b[>4;2my",  # a private-mode CSI that ends in m is no colour
+        "x\x9b2Jy",  # C1 CSI: a screen clear on terminals that read C1
+        "x\x9d0;title\x07y",  # C1 OSC: a window title
+        "x\x1b]52;c;Y2xpcA==\x07y",  # a clipboard write
+        "x\x1bPqdcs\x1b\\y",
+    ]
+    for line in hostile:
+        for colour in (True, False):
+            shown = terminal_text(line, colour)
+            assert shown.startswith("x") and shown.endswith("y")
+            assert not any(ch == "\x1b" or "\x80" <= ch <= "\x9f" for ch in shown), repr(shown)
+    assert terminal_text("10%\r55%\rdone", colour=False) == "done"
