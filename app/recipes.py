@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import re2
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -42,6 +44,38 @@ class RecipesFileError(ValueError):
     """recipes.toml is missing or malformed: an operator's mistake, raised at start."""
 
 
+class PatternError(ValueError):
+    """A regular expression that RE2 cannot run; the message says why."""
+
+
+RE2_LIMITS = (
+    "RE2 runs patterns in time linear in the text, so it has no backreferences or lookaround"
+)
+
+
+def compile_pattern(pattern: str, capture: bool = False) -> Any:
+    """Compile ``pattern`` with RE2 or raise PatternError saying why it cannot.
+
+    RE2 never backtracks: a match takes time linear in the length of the
+    text (times the size of the pattern at worst), so no value or log line
+    can make a check explode. Without ``capture`` groups are not recorded,
+    which keeps a yes-or-no check on RE2's fastest path; with it, a match
+    also gives its groups (``match.group("file")``).
+    """
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print every refused pattern to stderr
+    options.never_capture = not capture
+    try:
+        return re2.compile(pattern, options)
+    except re2.error as error:
+        reason = error.args[0] if error.args else "RE2 refused it"
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        raise PatternError(f"{reason} ({RE2_LIMITS})") from None
+    except UnicodeEncodeError:
+        raise PatternError("it is not valid Unicode text") from None
+
+
 @dataclass(frozen=True)
 class Param:
     name: str
@@ -49,6 +83,16 @@ class Param:
     pattern: str
     description: str = ""
     secret: bool = False  # never shown: masked in logs, the API and pages
+    # ``pattern`` compiled once, at load, by compile_pattern.
+    matcher: Any = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.matcher is None:
+            object.__setattr__(self, "matcher", compile_pattern(self.pattern))
+
+    def matches(self, value: str) -> bool:
+        """Whether ``value`` matches the whole pattern, in time linear in its length."""
+        return self.matcher.fullmatch(value) is not None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -109,7 +153,11 @@ class Recipe:
                 raise RecipeError(f"{name} must be a string", name)
             if len(value) > MAX_VALUE_CHARS:
                 raise RecipeError(f"{name} is longer than {MAX_VALUE_CHARS} characters", name)
-            if not re.fullmatch(param.pattern, value):
+            try:
+                matched = param.matches(value)
+            except UnicodeEncodeError:  # a lone surrogate, which JSON can carry
+                raise RecipeError(f"{name} must be valid Unicode text", name) from None
+            if not matched:
                 raise RecipeError(f"{name} must match {param.pattern}", name)
             values[name] = value
         return values
@@ -166,15 +214,17 @@ def _parse_param(recipe: str, name: str, table: Any) -> Param:
     if not isinstance(pattern, str):
         raise RecipesFileError(f"{where}.pattern is required (a regular expression)")
     try:
-        re.compile(pattern)
-    except re.error as error:
-        raise RecipesFileError(f"{where}.pattern is not a valid expression: {error}") from None
-    if default is not None and not re.fullmatch(pattern, default):
+        matcher = compile_pattern(pattern)
+    except PatternError as error:
+        raise RecipesFileError(
+            f"recipe {recipe!r}, parameter {name}: its pattern {pattern} cannot be used: {error}"
+        ) from None
+    if default is not None and matcher.fullmatch(default) is None:
         raise RecipesFileError(f"{where}.default does not match its own pattern")
     secret = table.get("secret", False)
     if not isinstance(secret, bool):
         raise RecipesFileError(f"{where}.secret must be true or false")
-    return Param(name, default, pattern, str(table.get("description", "")), secret)
+    return Param(name, default, pattern, str(table.get("description", "")), secret, matcher)
 
 
 def _parse_recipe(name: str, table: Any, base: Path) -> Recipe:
