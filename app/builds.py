@@ -43,17 +43,8 @@ def start_build(recipe_name: Any, params: Any) -> dict[str, Any]:
         run_build.apply_async(args=[build["id"]], queue=recipe.queue)
     except OperationalError as error:
         log.error("build %s could not be queued: %s", build["id"], error)
-        store.transition(
-            client,
-            build["id"],
-            [store.QUEUED],
-            {
-                "state": store.FAILED,
-                "reason": "could not be queued",
-                "finished_at": store.now_iso(),
-            },
-            retention_seconds=_retention(),
-        )
+        store.finish_build(client, build["id"], store.FAILED, reason="could not be queued",
+                           from_states=[store.QUEUED], retention_seconds=_retention())
         raise QueueError("the build queue is unreachable; try again") from error
     log.info("build %s queued: %s", build["id"], recipe.name, extra={"build_id": build["id"]})
     return build
@@ -69,13 +60,8 @@ def cancel_build(build_id: int) -> dict[str, Any] | None:
     if build is None:
         return None
     if build["state"] == store.QUEUED:
-        cancelled = store.transition(
-            client,
-            build_id,
-            [store.QUEUED],
-            {"state": store.CANCELLED, "finished_at": store.now_iso()},
-            retention_seconds=_retention(),
-        )
+        cancelled = store.finish_build(client, build_id, store.CANCELLED,
+                                       from_states=[store.QUEUED], retention_seconds=_retention())
         if cancelled is not None:
             log.info("build %s cancelled before it started", build_id)
             return cancelled

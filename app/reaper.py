@@ -56,13 +56,8 @@ class Reaper:
             return []
 
     def _fail(self, build_id: int) -> bool:
-        build = store.transition(
-            self.client,
-            build_id,
-            [store.RUNNING_STATE],
-            {"state": store.FAILED, "reason": "worker lost", "finished_at": store.now_iso()},
-            retention_seconds=self.retention_seconds,
-        )
+        build = store.finish_build(self.client, build_id, store.FAILED, reason="worker lost",
+                                   retention_seconds=self.retention_seconds)
         if build is not None:
             log.warning("build %s: worker lost", build_id, extra={"build_id": build_id})
         return build is not None

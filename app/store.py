@@ -503,6 +503,27 @@ def transition(
     return client.transaction(attempt, key, lines, value_from_callable=True)
 
 
+def finish_build(
+    client: redis.Redis,
+    build_id: int,
+    state: str,
+    *,
+    retention_seconds: int,
+    reason: str | None = None,
+    exit_code: int | None = None,
+    from_states: Iterable[str] = (RUNNING_STATE,),
+) -> dict[str, Any] | None:
+    """Move a build to its final ``state``, only from one of ``from_states``; its
+    record and log then expire after ``retention_seconds``. Returns the record,
+    or None when the build is unknown or was not in one of those states."""
+    if state not in FINISHED_STATES:
+        raise ValueError(f"{state!r} is not a final state")
+    changes = {"state": state, "reason": reason, "exit_code": exit_code,
+               "finished_at": now_iso()}
+    return transition(client, build_id, from_states, changes,
+                      retention_seconds=retention_seconds)
+
+
 def request_cancel(client: redis.Redis, build_id: int) -> None:
     """Ask the worker running the build to stop it; it checks between batches."""
     client.hset(build_key(build_id), "cancel_requested", "1")
