@@ -3,6 +3,8 @@ and says why no line is coming when none can: Redis away, a worker silent."""
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
 import re
 import signal
@@ -11,10 +13,11 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from app import store
+from app import archive, store
 from tests.browser.conftest import start
 from tests.browser.test_log_page import assert_every_line_once, wait_for_lines
-from tests.conftest import PrivateRedis, start_server, start_worker, wait_for_state
+from tests.conftest import PrivateRedis, start_server, start_worker, wait_for_state, wait_until
+from tests.integration.test_cli import run as cli_run
 
 pytestmark = pytest.mark.browser
 
@@ -128,3 +131,34 @@ def test_a_frozen_worker_is_shown_counting_then_live_again(private_stack, page):
     expect(connection).to_have_text("live", timeout=15_000)
     expect(page.locator("#state")).to_have_text("succeeded", timeout=60_000)
     expect_verified(page, 200)
+
+
+def corrupt_archive(redis_client, archive_dir: str, build_id: int) -> None:
+    """Change line 7 of the build's archive, keeping its shape, and let Redis forget
+    the log, so every reader gets the changed archive."""
+    name = redis_client.hget(store.build_key(build_id), "archive").decode()
+    log_path, index_path = archive.paths(archive_dir, name)
+    text = gzip.decompress(log_path.read_bytes())
+    changed = re.sub(rb" line 7\n", b" line seven\n", text, count=1)
+    assert changed != text
+    log_path.write_bytes(gzip.compress(changed))
+    index = json.loads(index_path.read_text())
+    index["offsets"] = [0, log_path.stat().st_size]
+    index_path.write_text(json.dumps(index))
+    redis_client.delete(store.lines_key(build_id))
+
+
+def test_a_changed_archive_is_reported_by_the_page_and_the_cli(
+    server, worker, client, page, redis_client, settings
+):
+    build = start(client, "lines", LINES="50")
+    wait_for_state(redis_client, build, "succeeded")
+    wait_until(lambda: redis_client.hget(store.build_key(build), "archive"), 60,
+               "the build to be archived")
+    corrupt_archive(redis_client, settings["ARCHIVE_DIR"], build)
+    page.goto(f"{server}/builds/{build}")
+    expect(page.locator("#build")).to_have_attribute("data-integrity", "mismatch", timeout=30_000)
+    expect(page.locator("#L7 .text")).to_have_text("line seven")
+    code, out, err = cli_run(server, "tail", str(build))
+    assert code == 3, err
+    assert "line seven" in out.splitlines() and "differs from the one stored" in err
