@@ -17,6 +17,11 @@ REDIS_SENTINEL_MASTER = "mymaster"
 REDIS_SENTINEL_PASSWORD = ""
 HOST = "127.0.0.1"
 PORT = 5000
+# Comma-separated host names (each optionally with :port; ".example.com" takes its
+# subdomains too) that requests may name in their Host header: pages, API and
+# Socket.IO alike, so a page whose name rebinds to this machine is refused. Empty:
+# localhost, 127.0.0.1 and [::1] on a loopback HOST; required on any other HOST.
+TRUSTED_HOSTS = ""
 # Empty means "random per start", which is only allowed on a loopback HOST.
 SECRET_KEY = ""
 RECIPES_FILE = "recipes.toml"

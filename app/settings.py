@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import config
@@ -14,6 +16,62 @@ from app.redis_connection import check_redis_settings
 
 class ConfigError(ValueError):
     """A setting is missing or malformed; raised before anything starts."""
+
+
+# The names a browser uses for this machine: trusted on a loopback HOST when
+# TRUSTED_HOSTS is empty. A rebinding page's own name never is one of them.
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
+
+_HOST = re.compile(
+    r"(?P<name>[a-z0-9_-]+(?:\.[a-z0-9_-]+)*|\[[0-9a-f:.]+\])(?::(?P<port>[0-9]{1,5}))?"
+)
+
+
+@dataclass(frozen=True)
+class TrustedHost:
+    """One TRUSTED_HOSTS entry: a name (``.example.com`` also takes its subdomains)
+    and a port, or None for any port."""
+
+    name: str
+    port: int | None = None
+
+    def matches(self, name: str, port: int) -> bool:
+        if self.port is not None and port != self.port:
+            return False
+        if self.name.startswith("."):
+            return name == self.name[1:] or name.endswith(self.name)
+        return name == self.name
+
+
+def split_host(value: str) -> tuple[str, int | None] | None:
+    """``name``, ``name:port``, ``[v6]`` or ``[v6]:port`` as (lower-case name, port);
+    None when it is none of these."""
+    match = _HOST.fullmatch(value.strip().lower())
+    if match is None:
+        return None
+    name, port = match["name"], match["port"]
+    if port is not None and not 1 <= int(port) <= 65535:
+        return None
+    if name.startswith("["):
+        try:
+            name = f"[{ipaddress.IPv6Address(name[1:-1]).compressed}]"
+        except ValueError:
+            return None
+    return name, int(port) if port else None
+
+
+def trusted_hosts(settings: Mapping[str, Any]) -> tuple[TrustedHost, ...]:
+    """The Host names the server answers: TRUSTED_HOSTS, or the loopback names."""
+    entries = []
+    for item in filter(None, (part.strip() for part in str(settings["TRUSTED_HOSTS"]).split(","))):
+        suffix = "." if item.startswith(".") else ""
+        parts = split_host(item[len(suffix):])
+        if parts is None:
+            raise ConfigError(
+                f"TRUSTED_HOSTS: {item[:100]!r} is not a host name, optionally with :port"
+            )
+        entries.append(TrustedHost(suffix + parts[0], parts[1]))
+    return tuple(entries) or tuple(TrustedHost(name) for name in LOOPBACK_NAMES)
 
 
 def _defaults() -> dict[str, Any]:
@@ -63,6 +121,13 @@ def load_settings(
                 f"SECRET_KEY must be set when HOST ({settings['HOST']}) is not a loopback address"
             )
         settings["SECRET_KEY"] = secrets.token_hex(32)
+    if not str(settings["TRUSTED_HOSTS"]).strip() and not is_loopback(str(settings["HOST"])):
+        raise ConfigError(
+            f"TRUSTED_HOSTS must be set when HOST ({settings['HOST']}) is not a loopback "
+            "address: the host names browsers use to reach buildtail, comma-separated "
+            "(e.g. TRUSTED_HOSTS=builds.example.com)"
+        )
+    trusted_hosts(settings)  # a malformed entry is refused now, not at the first request
     for name in ("PORT", "MAX_LINE_BYTES", "MAX_LOG_BYTES", "LOG_RETENTION_DAYS"):
         if int(settings[name]) <= 0:
             raise ConfigError(f"{name} must be positive")

@@ -125,7 +125,9 @@ def test_authenticated_viewing_closes_pages_api_and_sockets(settings, password_h
 
 
 def test_the_server_refuses_to_listen_beyond_loopback_without_authentication():
-    open_to_all = load_settings({"HOST": "0.0.0.0", "SECRET_KEY": "x" * 32}, {})
+    open_to_all = load_settings(
+        {"HOST": "0.0.0.0", "SECRET_KEY": "x" * 32, "TRUSTED_HOSTS": "builds.example.com"}, {}
+    )
     with pytest.raises(ConfigError, match="AUTH_USERS"):
         check_listening(open_to_all)
     check_listening({**open_to_all, "API_TOKENS": f"ci:{TOKEN}"})
