@@ -1,5 +1,5 @@
-"""What every request must pass before the app sees it (a trusted Host), response
-headers that keep log text inert, and the same-origin rule for the JSON API."""
+"""What every request must pass before the app sees it (a trusted Host, sane numbers in
+URLs), response headers that keep log text inert, and the same-origin rule for the JSON API."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, jsonify, request
+from werkzeug.routing import IntegerConverter
 
 from app.settings import TrustedHost, split_host, trusted_hosts
 
@@ -77,6 +78,13 @@ class HostCheck:
         return [body]
 
 
+class BoundedIntegerConverter(IntegerConverter):
+    """``<int:...>`` with at most 16 ASCII digits (build ids stay below 2**53), so a
+    5,000-digit id is a 404, never an int() of it."""
+
+    regex = r"[0-9]{1,16}"
+
+
 def _cross_site_write() -> bool:
     """A browser sends Origin with every cross-site POST; a form cannot forge it."""
     if request.method in ("GET", "HEAD", "OPTIONS"):
@@ -88,11 +96,13 @@ def _cross_site_write() -> bool:
 
 
 def init_security(app: Flask) -> None:
-    """Called after ``SocketIO(app)``, so the Host check wraps Socket.IO too."""
+    """Called after ``SocketIO(app)`` (so the Host check wraps Socket.IO too) and before
+    the blueprints are registered (so their ``<int:...>`` rules get the bounded converter)."""
     app.wsgi_app = HostCheck(app.wsgi_app, trusted_hosts(app.config))
     # Flask 3.1 reads TRUSTED_HOSTS too, as a list with ports ignored and IPv6
     # never matched; HostCheck has already checked every request.
     app.config["TRUSTED_HOSTS"] = None
+    app.url_map.converters["int"] = BoundedIntegerConverter
 
     @app.before_request
     def refuse_cross_site_api_writes() -> Response | None:

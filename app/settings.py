@@ -18,6 +18,9 @@ class ConfigError(ValueError):
     """A setting is missing or malformed; raised before anything starts."""
 
 
+# More digits than any setting needs; Python refuses int() of 4,300 or more.
+MAX_DIGITS = 18
+
 # The names a browser uses for this machine: trusted on a loopback HOST when
 # TRUSTED_HOSTS is empty. A rebinding page's own name never is one of them.
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
@@ -82,6 +85,8 @@ def _coerce(name: str, raw: str, default: Any) -> Any:
     """Convert an environment string to the type of the default it overrides."""
     if isinstance(default, bool):
         return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, (int, float)) and len(raw.strip()) > MAX_DIGITS:
+        raise ConfigError(f"{name} must be a number of at most {MAX_DIGITS} digits")
     if isinstance(default, int):
         try:
             return int(raw)

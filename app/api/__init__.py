@@ -20,6 +20,9 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 DEFAULT_LIST_LIMIT = 20
 MAX_LIST_LIMIT = 200
 DEFAULT_LOG_LIMIT = 1000
+# Ids and line numbers stay below 2**53: 16 digits. Longer query values are refused
+# (or clamped) before int(), which raises on 4,300 digits or more.
+MAX_DIGITS = 16
 
 
 class BadRequest(Exception):
@@ -63,9 +66,10 @@ def query_int(name: str, default: int, minimum: int, maximum: int, clamp: bool =
     raw = request.args.get(name)
     if raw is None:
         return default
-    if raw.isascii() and raw.isdigit() and clamp and int(raw) > maximum:
+    digits = raw.isascii() and raw.isdigit()
+    if digits and clamp and (len(raw) > MAX_DIGITS or int(raw) > maximum):
         return maximum
-    if not (raw.isascii() and raw.isdigit()) or not minimum <= int(raw) <= maximum:
+    if not digits or len(raw) > MAX_DIGITS or not minimum <= int(raw) <= maximum:
         raise BadRequest(f"{name} must be a whole number from {minimum} to {maximum}")
     return int(raw)
 
@@ -106,7 +110,9 @@ def create_build() -> tuple[Response, int, dict[str, str]]:
 def list_builds() -> Response:
     limit = query_int("limit", DEFAULT_LIST_LIMIT, 1, MAX_LIST_LIMIT)
     before = request.args.get("before")
-    if before is not None and not (before.isascii() and before.isdigit()):
+    if before is not None and not (
+        before.isascii() and before.isdigit() and len(before) <= MAX_DIGITS
+    ):
         raise BadRequest("before must be a build id")
     builds = store.list_builds(services().redis, limit, int(before) if before else None)
     return jsonify(builds=builds)

@@ -1,5 +1,5 @@
 """What the real server takes from a request before any view runs: a Host it trusts
-(TRUSTED_HOSTS)."""
+(TRUSTED_HOSTS), and numbers in URLs and query strings of a sane length."""
 
 from __future__ import annotations
 
@@ -144,3 +144,35 @@ def test_beyond_loopback_the_server_wants_trusted_hosts(settings, log_dir):
     finally:
         serving.stop()
 
+
+# Numbers -----------------------------------------------------------------------------
+
+HUGE = "9" * 5000  # int() refuses 4,300 digits or more
+
+
+def test_five_thousand_digit_numbers_get_4xx_not_500(server):
+    # A build that exists (cancelled while queued: no worker needed), for its log's queries.
+    started = requests.post(f"{server}/api/builds", timeout=30,
+                            json={"recipe": "lines", "params": {"LINES": "3"}})
+    build_id = started.json()["id"]
+    assert requests.post(f"{server}/api/builds/{build_id}/cancel", timeout=30).ok
+    refused = [
+        ("GET", f"/api/builds?limit={HUGE}"),
+        ("GET", f"/api/builds?before={HUGE}"),
+        ("GET", f"/api/builds/{build_id}/log?after={HUGE}"),
+        ("GET", f"/api/builds/{HUGE}"),
+        ("GET", f"/api/builds/{HUGE}/log"),
+        ("POST", f"/api/builds/{HUGE}/cancel"),
+        ("GET", f"/builds/{HUGE}"),
+        ("GET", f"/builds/{HUGE}/log.txt"),
+        ("POST", f"/builds/{HUGE}/rebuild"),
+        ("GET", "/api/builds/" + "9" * 17),  # one digit past any build id
+    ]
+    for method, path in refused:
+        answer = requests.request(method, server + path, timeout=30)
+        assert 400 <= answer.status_code < 500, (path[:60], answer.status_code)
+        if path.startswith("/api/"):
+            assert isinstance(answer.json()["error"], str)
+    # A log page size above the maximum is clamped to it (SPEC section 9), however long.
+    clamped = requests.get(f"{server}/api/builds/{build_id}/log?limit={HUGE}", timeout=30)
+    assert clamped.status_code == 200 and clamped.json()["done"] is True

@@ -1,4 +1,5 @@
-"""TRUSTED_HOSTS, as load_settings reads it, and the Host check that every request passes."""
+"""TRUSTED_HOSTS and numeric settings, as load_settings reads them; and the Host check
+that every request passes."""
 
 from __future__ import annotations
 
@@ -70,3 +71,10 @@ def test_the_host_check():
     assert statuses[0][0] == "400 Bad Request"
     assert statuses[0][1]["Content-Type"] == "application/json"
 
+
+def test_numbers_of_thousands_of_digits_are_refused_in_one_short_sentence():
+    for name in ("PORT", "MAX_LINE_BYTES", "LEASE_SECONDS"):
+        with pytest.raises(ConfigError) as refused:
+            load_settings(environ={name: "9" * 5000})
+        assert len(str(refused.value)) < 100 and name in str(refused.value)
+    assert load_settings(environ={"MAX_LOG_BYTES": "134217728"})["MAX_LOG_BYTES"] == 134217728
