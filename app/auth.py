@@ -12,6 +12,9 @@ Any of three settings turns authentication on:
 
 ``AUTH_VIEWING`` is ``public`` (anyone may watch; the default) or
 ``authenticated`` (pages, the API and Socket.IO need a user too).
+
+Signing in costs one password hash per attempt, known name or not, computed off
+the event loop; failed attempts are limited per client address and per name.
 """
 
 from __future__ import annotations
@@ -19,7 +22,13 @@ from __future__ import annotations
 import getpass
 import hmac
 import logging
+import math
+import secrets
 import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,7 +36,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, current_app, jsonify, redirect, request, session, url_for
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.settings import ConfigError
+from app.settings import ConfigError, is_loopback
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +44,12 @@ log = logging.getLogger(__name__)
 OPERATE = {"web.create_build", "web.rebuild", "api.create_build", "api.cancel"}
 # Endpoints anyone may reach, whatever AUTH_VIEWING says.
 OPEN = {"auth.login", "auth.logout", "static", "web.healthz"}
+
+# Failed sign-ins allowed per client address, and per user name, in a window.
+MAX_FAILURES = 5
+FAILURE_WINDOW_SECONDS = 60.0
+# Password checks running at once: an scrypt check holds 32 MB for about 0.1 s.
+HASHES_AT_ONCE = 4
 
 
 @dataclass(frozen=True)
@@ -59,6 +74,14 @@ def _pairs(name: str, raw: str) -> list[tuple[str, str]]:
     return pairs
 
 
+def _check_hash(name: str, stored: str) -> str:
+    method = stored.split("$", 1)[0]
+    if stored.count("$") != 2 or not method.startswith(("scrypt", "pbkdf2")):
+        raise ConfigError(f"AUTH_USERS: the hash of {name} is not one made by "
+                          "`python -m app.auth NAME`")
+    return stored
+
+
 def parse_auth(settings: dict[str, Any]) -> AuthConfig:
     viewing = str(settings["AUTH_VIEWING"]).strip().lower()
     if viewing not in ("public", "authenticated"):
@@ -69,7 +92,8 @@ def parse_auth(settings: dict[str, Any]) -> AuthConfig:
             raise ConfigError(f"API_TOKENS: the token of {name} is shorter than 16 characters")
         tokens[token] = name
     config = AuthConfig(
-        users=dict(_pairs("AUTH_USERS", settings["AUTH_USERS"])),
+        users={name: _check_hash(name, stored)
+               for name, stored in _pairs("AUTH_USERS", settings["AUTH_USERS"])},
         proxy_header=str(settings["AUTH_PROXY_HEADER"]).strip(),
         tokens=tokens,
         viewing=viewing,
@@ -124,11 +148,118 @@ def _safe_next(target: str | None) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+class FailureLimit:
+    """Failed sign-ins per key (a client address, a user name) over the last window,
+    in this process's memory. An attempt counts from the moment it starts, so many
+    at once cannot slip past the limit together; a successful one is given back."""
+
+    MAX_KEYS = 10_000
+
+    def __init__(self, limit: int = MAX_FAILURES, window: float = FAILURE_WINDOW_SECONDS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit = limit
+        self.window = window
+        self.clock = clock
+        self.attempts: dict[str, deque[float]] = {}
+        self.lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        times = self.attempts.get(key)
+        if times is None:
+            if len(self.attempts) >= self.MAX_KEYS:
+                self._forget_old(now)
+            times = self.attempts[key] = deque()
+        while times and times[0] <= now - self.window:
+            times.popleft()
+        return times
+
+    def _forget_old(self, now: float) -> None:
+        """Keys with nothing in the window go; if all are in use, the oldest goes."""
+        for key in [key for key, times in self.attempts.items()
+                    if not times or times[-1] <= now - self.window]:
+            del self.attempts[key]
+        if len(self.attempts) >= self.MAX_KEYS:
+            del self.attempts[next(iter(self.attempts))]
+
+    def take(self, keys: Iterable[str]) -> float | None:
+        """Count an attempt against each key; if one has no attempt left, count
+        nothing and return the seconds until it has one."""
+        with self.lock:
+            now = self.clock()
+            recent = [self._recent(key, now) for key in keys]
+            spent = [times[0] + self.window - now for times in recent if len(times) >= self.limit]
+            if spent:
+                return max(spent)
+            for times in recent:
+                times.append(now)
+            return None
+
+    def give_back(self, keys: Iterable[str]) -> None:
+        """The attempt succeeded: it is no failure."""
+        with self.lock:
+            for key in keys:
+                times = self.attempts.get(key)
+                if times:
+                    times.pop()
+
+
+class PasswordCheck:
+    """Password hashes checked off the event loop, a few at a time, against a hash
+    made for no one when the name is unknown: one hash per attempt either way, so
+    neither the time nor the work tells a real name from a made-up one."""
+
+    def __init__(self, users: dict[str, str]) -> None:
+        # The unknown names' hash costs what the first user's does (same method).
+        method = next(iter(users.values())).split("$", 1)[0] if users else ""
+        self.nobody = generate_password_hash(secrets.token_urlsafe(), method) if users else ""
+        self.slots = threading.BoundedSemaphore(HASHES_AT_ONCE)
+        self.limit = FailureLimit()
+
+    def verify(self, stored: str | None, password: str) -> bool:
+        with self.slots:
+            matches = _off_the_loop(check_password_hash, stored or self.nobody, password)
+        return matches and stored is not None
+
+
+def _off_the_loop(function: Callable, *args: Any) -> Any:
+    """Under gevent, on the hub's thread pool (hashlib releases the GIL), so other
+    requests and viewers are served meanwhile; otherwise right here."""
+    from gevent import monkey
+
+    if not monkey.is_module_patched("threading"):
+        return function(*args)
+    import gevent
+
+    return gevent.get_hub().threadpool.apply(function, args)
+
+
+def client_address() -> str:
+    """The peer's address; from a proxy on this machine (a loopback peer, like
+    deploy/nginx.conf's), the client address it appended to X-Forwarded-For."""
+    peer = request.remote_addr or ""
+    forwarded = request.headers.get("X-Forwarded-For", "").rsplit(",", 1)[-1].strip()
+    return forwarded[:64] if forwarded and is_loopback(peer) else peer
+
+
+def sign_in_keys(name: str) -> tuple[str, str]:
+    """What failed sign-ins are counted against: the client address and the name."""
+    return f"address {client_address()}", f"name {name[:200]}"
+
+
+def password_check() -> PasswordCheck:
+    return current_app.extensions["buildtail-passwords"]
+
+
+def retry_after(seconds: float) -> int:
+    return max(1, math.ceil(seconds))
+
+
 def init_auth(app: Flask, settings: dict[str, Any]) -> None:
     from app.web.login import bp
 
     config = parse_auth(settings)
     app.extensions["buildtail-auth"] = config
+    app.extensions["buildtail-passwords"] = PasswordCheck(config.users)
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SECURE"] = bool(settings["SECURE_COOKIES"])
     app.register_blueprint(bp)
@@ -146,11 +277,8 @@ def init_auth(app: Flask, settings: dict[str, Any]) -> None:
 
 
 def check_password(name: str, password: str) -> bool:
-    stored = auth_config().users.get(name)
-    if stored is None:
-        check_password_hash(generate_password_hash("x"), password)  # same time either way
-        return False
-    return check_password_hash(stored, password)
+    """Whether ``name`` is a user whose password this is: one hash, off the event loop."""
+    return password_check().verify(auth_config().users.get(name), password)
 
 
 def main() -> int:

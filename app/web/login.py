@@ -7,7 +7,15 @@ from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, session
 
-from app.auth import _safe_next, auth_config, check_password
+from app.auth import (
+    _safe_next,
+    auth_config,
+    check_password,
+    client_address,
+    password_check,
+    retry_after,
+    sign_in_keys,
+)
 
 log = logging.getLogger(__name__)
 
@@ -22,11 +30,24 @@ def login() -> Any:
     if request.method == "GET":
         return render_template("login.html", next=target, error=None, name="")
     name = request.form.get("name", "")
+    keys = sign_in_keys(name)
+    wait = password_check().limit.take(keys)
+    if wait is not None:
+        seconds = retry_after(wait)
+        log.warning("refused a sign-in for %r from %s: too many failures", name[:100],
+                    client_address())
+        page = render_template(
+            "login.html", next=target, name=name,
+            error=f"Too many failed sign-ins from here or for this name; "
+                  f"try again in {seconds} seconds.",
+        )
+        return page, 429, {"Retry-After": str(seconds)}
     if not check_password(name, request.form.get("password", "")):
-        log.warning("failed sign-in for %r from %s", name[:100], request.remote_addr)
+        log.warning("failed sign-in for %r from %s", name[:100], client_address())
         page = render_template("login.html", next=target, name=name,
                                error="That name and password do not match.")
         return page, 401
+    password_check().limit.give_back(keys)
     session.clear()
     session["user"] = name
     log.info("%s signed in", name)

@@ -137,6 +137,11 @@ def test_the_server_refuses_to_listen_beyond_loopback_without_authentication():
         create_app({"API_TOKENS": "ci:short", "ASYNC_MODE": "threading"})
 
 
+def test_a_user_hash_that_app_auth_did_not_make_is_refused(settings):
+    with pytest.raises(ConfigError, match="hash of alice"):
+        create_app({**settings, "AUTH_USERS": "alice:<hash>", "ASYNC_MODE": "threading"})
+
+
 def test_session_cookies_are_httponly_lax_and_secure_when_told(settings, password_hash):
     app = secured_app(settings, password_hash, SECURE_COOKIES=True)
     cookie = sign_in(app.test_client()).headers["Set-Cookie"]
