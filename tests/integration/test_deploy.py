@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 import requests
+import socketio
 import trustme
 
 from tests.conftest import (
@@ -117,7 +118,10 @@ http {{
                    30, "nginx to pass /healthz on")
 
     def get(self, path: str, **kwargs) -> requests.Response:
-        return requests.get(self.url + path, verify=self.ca, timeout=30, **kwargs)
+        headers = {"Authorization": f"Bearer {TOKEN}", **kwargs.pop("headers", {})}
+        return requests.get(
+            self.url + path, verify=self.ca, timeout=30, headers=headers, **kwargs
+        )
 
     def post(self, path: str, **kwargs) -> requests.Response:
         headers = {"Authorization": f"Bearer {TOKEN}", **kwargs.pop("headers", {})}
@@ -129,19 +133,24 @@ http {{
         return start_build(self.url, recipe, params, verify=self.ca,
                            headers={"Authorization": f"Bearer {TOKEN}"})
 
-    def viewer(self, transport: str) -> Viewer:
-        """A Socket.IO viewer through nginx, sending the Origin a browser on the page sends
-        (the WebSocket client sends that one by itself)."""
+    def viewer(self, transport: str, headers: dict[str, str] | None = None) -> Viewer:
+        """A Socket.IO viewer through nginx with ``headers`` (by default the API token),
+        sending the Origin a browser on the page sends (the WebSocket client sends that
+        one by itself)."""
         session = requests.Session()
         session.trust_env = False  # else REQUESTS_CA_BUNDLE would win over verify
         session.verify = self.ca
-        origin = {"Origin": self.url} if transport == "polling" else {}
-        return Viewer(self.url, transports=(transport,), headers=origin, http_session=session)
+        headers = {"Authorization": f"Bearer {TOKEN}"} if headers is None else headers
+        if transport == "polling":
+            headers = {**headers, "Origin": self.url}
+        return Viewer(self.url, transports=(transport,), headers=headers, http_session=session)
 
 
 # The web processes trust X-Remote-User, as with an authenticating proxy; nginx.conf
-# must keep clients from sending it. Builds are started with an API token.
-WEB_AUTH = {"AUTH_PROXY_HEADER": "X-Remote-User", "API_TOKENS": f"ci:{TOKEN}"}
+# must keep clients from sending it. Watching needs a user too; the tests start and
+# watch builds with an API token.
+WEB_AUTH = {"AUTH_PROXY_HEADER": "X-Remote-User", "API_TOKENS": f"ci:{TOKEN}",
+            "AUTH_VIEWING": "authenticated"}
 
 
 @pytest.fixture(scope="module")
@@ -208,6 +217,28 @@ def test_nginx_drops_the_user_header_clients_send(proxy):
     response = proxy.post("/api/builds", json=as_alice,
                           headers={"X-Remote-User": "alice", "Authorization": ""})
     assert response.status_code == 401
+
+
+def test_nginx_drops_the_user_header_clients_send_to_socket_io(proxy):
+    as_alice = {"X-Remote-User": "alice"}
+    # The web process does trust the header: sent to it directly, alice may watch.
+    direct = Viewer(f"http://127.0.0.1:{proxy.webs[0][1]}", headers=as_alice)
+    direct.close()
+    for transport in ("websocket", "polling"):
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            proxy.viewer(transport, headers=as_alice)
+    # And without the header, nor a token: no viewer either.
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        proxy.viewer("websocket", headers={})
+
+
+def test_nginx_passes_on_the_host_the_app_checks(proxy):
+    """The browser's own Host reaches the app, whose TRUSTED_HOSTS (here the loopback
+    default) turns away a name rebound to this machine."""
+    port = proxy.url.rsplit(":", 1)[1]
+    assert proxy.get("/healthz", headers={"Host": f"localhost:{port}"}).status_code == 200
+    refused = proxy.get("/healthz", headers={"Host": f"rebind.attacker.example:{port}"})
+    assert (refused.status_code, refused.text) == (400, "unknown host\n")
 
 
 def test_nginx_reaches_either_web_process(proxy, settings, log_dir):
