@@ -65,6 +65,9 @@ AUTH_PROXY_HEADER = ""
 API_TOKENS = ""
 # "public": anyone may watch builds; "authenticated": watching needs a user too.
 AUTH_VIEWING = "public"
+# server.py refuses to start without AUTH_USERS, AUTH_PROXY_HEADER or API_TOKENS
+# even on a loopback HOST (behind a proxy on the same machine, say).
+REQUIRE_AUTH = False
 # Mark the session cookie Secure: set it when buildtail is served over TLS.
 SECURE_COOKIES = False
 # Comma-separated origins allowed to open Socket.IO connections; empty means same origin only.

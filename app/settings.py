@@ -148,12 +148,17 @@ def retention_seconds(settings: Mapping[str, Any]) -> int:
 
 
 def check_listening(settings: Mapping[str, Any]) -> None:
-    """Refuse to serve beyond this machine without authentication: starting a
-    build runs a command on the workers."""
-    host = str(settings["HOST"])
-    if is_loopback(host):
+    """Refuse to serve beyond this machine, or with REQUIRE_AUTH set, without
+    authentication: starting a build runs a command on the workers."""
+    if settings["AUTH_USERS"] or settings["AUTH_PROXY_HEADER"] or settings["API_TOKENS"]:
         return
-    if not (settings["AUTH_USERS"] or settings["AUTH_PROXY_HEADER"] or settings["API_TOKENS"]):
+    if settings.get("REQUIRE_AUTH"):
+        raise ConfigError(
+            "REQUIRE_AUTH is set but no authentication is configured: fill in AUTH_USERS, "
+            "AUTH_PROXY_HEADER or API_TOKENS (see the README)"
+        )
+    host = str(settings["HOST"])
+    if not is_loopback(host):
         raise ConfigError(
             f"HOST {host} is not a loopback address: configure AUTH_USERS, "
             "AUTH_PROXY_HEADER or API_TOKENS first (see the README)"

@@ -137,6 +137,17 @@ def test_the_server_refuses_to_listen_beyond_loopback_without_authentication():
         create_app({"API_TOKENS": "ci:short", "ASYNC_MODE": "threading"})
 
 
+def test_require_auth_refuses_to_listen_even_on_loopback_without_authentication():
+    loopback = load_settings({"REQUIRE_AUTH": True}, {})
+    with pytest.raises(ConfigError, match="REQUIRE_AUTH.*AUTH_USERS"):
+        check_listening(loopback)
+    for name, value in (("API_TOKENS", f"ci:{TOKEN}"), ("AUTH_PROXY_HEADER", "X-Remote-User"),
+                        ("AUTH_USERS", "alice:scrypt:32768:8:1$salt$hash")):
+        check_listening({**loopback, name: value})
+    assert load_settings({}, {"REQUIRE_AUTH": "true"})["REQUIRE_AUTH"] is True
+    check_listening(load_settings({}, {}))  # off by default
+
+
 def test_a_user_hash_that_app_auth_did_not_make_is_refused(settings):
     with pytest.raises(ConfigError, match="hash of alice"):
         create_app({**settings, "AUTH_USERS": "alice:<hash>", "ASYNC_MODE": "threading"})

@@ -356,14 +356,33 @@ def run_unit(unit: str, instance: str, env_file: Path, home: Path, log_dir: Path
                    log_dir)
 
 
+def test_the_env_example_as_shipped_refuses_to_start_the_web_unit(tmp_path, log_dir):
+    """Only what differs on this machine is filled in (Redis, paths): no AUTH_*. The
+    example's REQUIRE_AUTH keeps the unit from publishing an open build runner."""
+    private_redis = PrivateRedis(tmp_path, log_dir)
+    env_file = env_file_from_example(tmp_path / "env", private_redis.settings())
+    web = run_unit("web", str(free_port()), env_file, tmp_path, log_dir)
+    try:
+        wait_until(lambda: web.process.poll() is not None, 60, "the web unit to refuse to start")
+    finally:
+        web.stop()
+    assert web.process.returncode == 1
+    assert web.log_text().splitlines() == [
+        "buildtail: REQUIRE_AUTH is set but no authentication is configured: fill in "
+        "AUTH_USERS, AUTH_PROXY_HEADER or API_TOKENS (see the README)"
+    ]
+
+
 @pytest.fixture
 def unit_stack(tmp_path, log_dir):
-    """A private Redis and the env file the units read, made from the example."""
+    """A private Redis and the env file the units read, made from the example, with
+    what an operator fills in: a SECRET_KEY and authentication (an API token)."""
     private_redis = PrivateRedis(tmp_path, log_dir)
     private_redis.start()
-    env_file = env_file_from_example(
-        tmp_path / "env", {**private_redis.settings(), "SECRET_KEY": "0123456789abcdef" * 4}
-    )
+    env_file = env_file_from_example(tmp_path / "env", {
+        **private_redis.settings(), "SECRET_KEY": "0123456789abcdef" * 4,
+        "API_TOKENS": f"ci:{TOKEN}",
+    })
     services = []
 
     def run(unit: str, instance: str) -> Service:
@@ -393,6 +412,11 @@ def test_web_unit_serves_on_its_instance_port(unit_stack):
     _, run = unit_stack
     web, url = web_unit(run)
     assert requests.get(url + "/healthz", timeout=30).json() == {"redis": "ok"}
+    # The example's TRUSTED_HOSTS: the public name (as nginx passes it on) and this machine's.
+    for host, status in (("builds.example.com", 200), ("localhost:5000", 200),
+                         ("rebind.attacker.example", 400)):
+        answer = requests.get(url + "/healthz", headers={"Host": host}, timeout=30)
+        assert answer.status_code == status, host
     # LOG_FORMAT=json from the env file: the web process logs JSON lines.
     assert f"serving on {url}/" in [entry["message"] for entry in json_log(web)]
 
@@ -403,7 +427,8 @@ def test_worker_unit_runs_builds_of_each_queue_it_names(unit_stack):
     worker = run("worker", "celery,gpu")
     # "lines" goes to Celery's default queue, "gpu" to the gpu queue (tests/recipes.toml).
     for recipe, count in (("lines", 30), ("gpu", 5)):
-        build_id = start_build(url, recipe, {"LINES": str(count)})
+        build_id = start_build(url, recipe, {"LINES": str(count)},
+                               headers={"Authorization": f"Bearer {TOKEN}"})
         assert wait_for_state(private_redis.client, build_id, "succeeded")["lines"] == count
         log = requests.get(f"{url}/builds/{build_id}/log.txt", timeout=30).text
         assert log.splitlines() == [f"line {n}" for n in range(1, count + 1)]
