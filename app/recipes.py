@@ -95,9 +95,12 @@ class Param:
         return self.matcher.fullmatch(value) is not None
 
     def to_json(self) -> dict[str, Any]:
+        """The parameter as the API shows it: a secret's default is never shown,
+        only whether it has one."""
         return {
             "name": self.name,
-            "default": self.default,
+            "default": None if self.secret else self.default,
+            "has_default": self.default is not None,
             "pattern": self.pattern,
             "description": self.description,
             "secret": self.secret,

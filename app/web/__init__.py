@@ -54,16 +54,18 @@ def render_form(
     values: dict[str, str] | None = None,
     selected: str | None = None,
 ) -> tuple[str, int]:
+    """The start form, refilled with ``values`` except secret ones, and the recent builds."""
     recipes = list(services().recipes)
     if selected not in {recipe.name for recipe in recipes}:
         selected = recipes[0].name if recipes else None
+    secret = services().recipes.get(selected).secret_params if selected else frozenset()
     builds = store.list_builds(services().redis, RECENT_BUILDS)
     page = render_template(
         "index.html",
         recipes=recipes,
         selected=selected,
         errors=errors or {},
-        values=values or {},
+        values={name: value for name, value in (values or {}).items() if name not in secret},
         builds=builds,
         page_size=RECENT_BUILDS,
     )
@@ -79,12 +81,18 @@ def index() -> tuple[str, int]:
 def create_build() -> Any:
     recipe_name = request.form.get("recipe", "")
     recipe = services().recipes.get(recipe_name)
-    params = {name: request.form.get(name, "") for name in (recipe.params if recipe else {})}
+    declared = recipe.params if recipe else {}
+    # A secret's default is not in the page, so its empty field means "the default".
+    params = {
+        name: request.form.get(name, "")
+        for name, param in declared.items()
+        if request.form.get(name) or not (param.secret and param.default is not None)
+    }
     try:
         build = start_build(recipe_name, params)
     except RecipeError as error:
         log.warning("start form refused: %s", error.message)
-        field = error.field if error.field in params else "recipe"
+        field = error.field if error.field in declared else "recipe"
         return render_form(400, {field: error.message}, params, recipe_name)
     except QueueError as error:
         return render_form(503, {"recipe": str(error)}, params, recipe_name)

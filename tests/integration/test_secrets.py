@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
+import requests
 
 from app import store
 from app.execution import execute_build
+from tests.conftest import wait_for_state
 
 pytestmark = pytest.mark.integration
 
 TOKEN = "hunter2-very-secret"
 DEPLOY_KEY = "deploy-key-0xDEADBEEF"
+# tests/recipes.toml's "leaky" recipe: its secret TOKEN's default, and what it prints.
+LEAKY_DEFAULT = "default-Token-4242"
+LEAKED = "Leaked-Token_0123456789"
 
 
 def test_secrets_are_masked_everywhere_but_reach_the_command(app, monkeypatch):
@@ -45,3 +53,66 @@ def test_secrets_are_masked_everywhere_but_reach_the_command(app, monkeypatch):
     assert store.run_params(client, new_id)["TOKEN"] == TOKEN
     assert store.get_build(client, new_id)["params"]["TOKEN"] == "***"
     web.post(f"/api/builds/{new_id}/cancel")
+
+
+def form_field(page: str, field_id: str) -> str:
+    return re.search(rf'<input id="{field_id}"[^>]*>', page).group(0)
+
+
+def field_error(page: str, field_id: str) -> str:
+    found = re.search(rf'<p class="field-error" id="{field_id}-error"\s*([^>]*)>([^<]*)</p>', page)
+    assert "hidden" not in found.group(1), f"{field_id} shows no error"
+    return html.unescape(found.group(2))
+
+
+def test_a_secret_default_and_a_typed_secret_never_reach_a_page(server, worker, redis_client):
+    recipes = requests.get(server + "/api/recipes", timeout=10)
+    assert LEAKY_DEFAULT not in recipes.text
+    [leaky] = [recipe for recipe in recipes.json()["recipes"] if recipe["name"] == "leaky"]
+    params = {param["name"]: param for param in leaky["params"]}
+    assert params["TOKEN"]["default"] is None and params["TOKEN"]["has_default"] is True
+    assert params["NAME"]["default"] == "public"
+
+    web = requests.Session()
+    home = web.get(server + "/?recipe=leaky", timeout=10).text
+    assert LEAKY_DEFAULT not in home
+    field = form_field(home, "leaky-TOKEN")
+    assert 'type="password"' in field and 'autocomplete="off"' in field
+    assert "value=" not in field and "required" not in field  # empty keeps the default
+    assert "value=" not in form_field(home, "secret-TOKEN") and "required" in form_field(
+        home, "secret-TOKEN")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', home).group(1)
+
+    def submit(**fields) -> requests.Response:
+        return web.post(server + "/builds", data={"csrf_token": csrf, "recipe": "leaky", **fields},
+                        allow_redirects=False, timeout=10)
+
+    # Another field is refused: the typed secret does not come back.
+    refused = submit(TOKEN=LEAKED, NAME="Not Valid")
+    assert refused.status_code == 400
+    assert LEAKED not in refused.text and LEAKY_DEFAULT not in refused.text
+    assert field_error(refused.text, "leaky-NAME").startswith("NAME must match")
+    assert "value=" not in form_field(refused.text, "leaky-TOKEN")
+    assert 'value="Not Valid"' in form_field(refused.text, "leaky-NAME")
+    # The secret itself is refused: its message is next to it, its value is not.
+    typo = "typo-in-" + LEAKED + "!"
+    refused = submit(TOKEN=typo, NAME="public")
+    assert refused.status_code == 400
+    assert typo not in refused.text and LEAKED not in refused.text
+    assert field_error(refused.text, "leaky-TOKEN").startswith("TOKEN must match")
+    assert "value=" not in form_field(refused.text, "leaky-TOKEN")
+
+    # Left empty, the secret keeps its default, and a rebuild reuses the real value.
+    started = submit(TOKEN="", NAME="public")
+    assert started.status_code == 303
+    first = int(started.headers["Location"].rsplit("/", 1)[1])
+    assert store.run_params(redis_client, first)["TOKEN"] == LEAKY_DEFAULT
+    rebuilt = web.post(f"{server}/builds/{first}/rebuild", data={"csrf_token": csrf},
+                       allow_redirects=False, timeout=10)
+    assert rebuilt.status_code == 303
+    second = int(rebuilt.headers["Location"].rsplit("/", 1)[1])
+    assert store.run_params(redis_client, second)["TOKEN"] == LEAKY_DEFAULT
+    for build_id in (first, second):
+        assert wait_for_state(redis_client, build_id, store.FINISHED_STATES)["state"] == "succeeded"
+        log = web.get(f"{server}/builds/{build_id}/log.txt", timeout=10).text
+        assert "plain: ***" in log and LEAKY_DEFAULT not in log

@@ -1,4 +1,4 @@
-"""Recipe patterns run on RE2, in time linear in the value."""
+"""Recipe patterns run on RE2; secret parameters keep their defaults to themselves."""
 
 from __future__ import annotations
 
@@ -99,6 +99,24 @@ def test_compile_pattern_gives_named_groups_when_asked():
     assert compile_pattern(EVIL).fullmatch(HOSTILE) is None
     with pytest.raises(PatternError, match="invalid perl operator"):
         compile_pattern("(?=x)")
+
+
+def test_a_secret_default_is_never_in_the_json():
+    recipes = parse_recipes(
+        recipes_with("^[a-z0-9-]{4,40}$", default="hidden-default", secret=True)
+        + "[recipes.deploy.params.NAME]\npattern = '^[a-z]+$'\ndefault = \"public\"\n"
+        + "[recipes.deploy.params.EMPTY]\npattern = '^[a-z]+$'\nsecret = true\n",
+        Path("."),
+    )
+    params = {param["name"]: param for param in recipes.get("deploy").to_json()["params"]}
+    assert params["TOKEN"]["default"] is None
+    assert params["TOKEN"]["has_default"] is True
+    assert "hidden-default" not in repr(params)
+    assert params["NAME"]["default"] == "public"
+    assert params["NAME"]["has_default"] is True
+    assert params["EMPTY"]["has_default"] is False
+    # The default still applies when the request leaves the secret out.
+    assert recipes.check("deploy", {"EMPTY": "abc"})[1]["TOKEN"] == "hidden-default"
 
 
 @pytest.mark.integration
