@@ -24,6 +24,7 @@ import click
 import socketio
 
 from app.client import InOrderClient, Liveness, LogChecksum
+from app.store import FINISHED_STATES
 
 EXIT_SUCCEEDED, EXIT_FAILED, EXIT_ERROR, EXIT_DIFFERS = 0, 1, 2, 3
 EXIT_CODES = """\b
@@ -34,7 +35,6 @@ Exit codes:
      build, ...), or the server cannot be reached
   3  the log received differs from the one the server stored"""
 
-FINISHED = {"succeeded", "failed", "cancelled"}
 NAMESPACE = "/builds"
 # Opening the connection: past this the server counts as unreachable.
 CONNECT_TIMEOUT = 10.0
@@ -206,7 +206,7 @@ class Tail:
             self.have += len(lines)
 
     def on_status(self, build: dict[str, Any]) -> None:
-        if (build.get("id") == self.build_id and build.get("state") in FINISHED
+        if (build.get("id") == self.build_id and build.get("state") in FINISHED_STATES
                 and self.have >= build.get("lines", 0)):
             self.final = build
             self.done.set()

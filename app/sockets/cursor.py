@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from app.store import FINISHED_STATES, QUEUED, RUNNING_STATE
+
 GAP = -1
 
-STATE_RANK = {"queued": 0, "running": 1, "succeeded": 2, "failed": 2, "cancelled": 2}
+# A state is only ever followed by a later one: queued, running, then final.
+STATE_RANK = {QUEUED: 0, RUNNING_STATE: 1, **{state: 2 for state in FINISHED_STATES}}
 
 
 def new_part(sent: int, first: int, count: int) -> int | None:

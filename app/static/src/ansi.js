@@ -4,16 +4,20 @@
 // the remaining control characters are shown as their visible symbols.
 import Anser from "anser";
 
-// CSI sequences other than SGR ("m"), OSC (titles, hyperlinks), DCS/PM/APC
-// strings and two-byte escapes. An SGR CSI is left for anser.
+// CSI sequences other than SGR (ESC [ digits ; : m: a private one such as
+// ESC[>4;2m is no colour), OSC (titles, hyperlinks), DCS/PM/APC strings and
+// two-byte escapes. An SGR CSI is left for anser.
 const NON_SGR =
-  /\x1b\[[0-?]*[ -/]*[@-ln-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[P^_][^\x1b]*(?:\x1b\\)?|\x1b[@-Z\\\]-_]/g;
+  /\x1b\[(?![0-9;:]*m)[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[P^_][^\x1b]*(?:\x1b\\)?|\x1b[@-Z\\\]-_]/g;
 const STRAY_ESCAPE = /\x1b(?!\[)/g;
-const CONTROL = /[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f]/g;
+// C0 controls are shown as their symbols (␀); C1 controls (U+0080-U+009F,
+// which some terminals read as escapes) as U+FFFD.
+const CONTROL = /[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f-\x9f]/g;
 const SGR = /\x1b\[[0-9;:]*m/g;
 
 function controlPicture(char) {
   const code = char.charCodeAt(0);
+  if (code > 0x7f) return "\ufffd";
   return String.fromCharCode(code === 0x7f ? 0x2421 : 0x2400 + code);
 }
 

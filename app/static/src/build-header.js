@@ -1,6 +1,7 @@
 // The build page's header and tab title, kept in step with the build's status.
 
-export const FINISHED = new Set(["succeeded", "failed", "cancelled"]);
+import { FINISHED } from "./states.js";
+
 const TITLE_MARK = { succeeded: "✓", failed: "✗", cancelled: "⊘", running: "▶", queued: "…" };
 
 function formatSeconds(seconds) {

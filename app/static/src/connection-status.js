@@ -2,12 +2,12 @@
 // seen and the clock: never "live" while no line can come. Pure: no DOM, no
 // timers; the page feeds it events with their time and asks view(now).
 
+import { FINISHED } from "./states.js";
+
 /** The subscribe refusal that is not final: the page subscribes again. */
 export const REDIS_DOWN_ERROR = "the log service cannot reach Redis right now";
 /** After this long without a health message the server counts as silent. */
 export const SILENCE_MS = 6000;
-
-const FINISHED = new Set(["succeeded", "failed", "cancelled"]);
 
 export class ConnectionStatus {
   constructor() {
