@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import re
 from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import re2
 
 
 def _char_boundary(data: bytes, limit: int) -> int:
@@ -148,24 +154,142 @@ class LogBudget:
 MASK = "***"
 MIN_SECRET_CHARS = 4  # shorter values would mask ordinary words and numbers
 
+# What the log page, its search or `builds tail` drop from a line before
+# showing it: escape sequences (colours, cursor moves, titles; an unterminated
+# string ends at the line's end or at a carriage return, where the page's
+# view of a line starts) and the C0 and C1 controls but tab, newline and
+# carriage return. A secret that these split is whole again once they are gone.
+HIDDEN = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"  # one class first: `re` skips ahead to it
+    r"(?:(?<=\x1b)(?:"
+    r"\[[0-?]*[ -/]*[@-~]"  # CSI, colours among them
+    r"|\][^\x07\x1b\r\n]*(?:\x07|\x1b\\)?"  # OSC
+    r"|[PX^_][^\x1b\r\n]*(?:\x1b\\)?"  # DCS, SOS, PM, APC
+    r"|[ -/]*[0-~]"  # the other escapes, ESC ( B among them
+    r"))?"
+)
+# For the finder, in UTF-8 bytes: a run of anything HIDDEN could drop (and
+# more: an escape is taken to run to the next escape or the line's end).
+HIDDEN_RUN = rb"(?:[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]|\xc2[\x80-\x9f]|\x1b[^\x1b\r\n]*)*"
+FINDER_PREFIX_BYTES = 16  # of each copy: enough to rule out nearly every line
+FINDER_MAX_MEM = 8 << 20  # RE2's default budget; past it the finder is not built
+
+
+def base64_copies(value: str) -> tuple[set[str], set[str]]:
+    """The base64 forms of ``value`` (standard and URL-safe): the runs of
+    characters that encode it inside any longer base64 text, at each of the
+    three byte alignments, and its whole encodings (padded, unpadded, and of
+    the value with the newline that `echo` adds).
+
+    A run is only the characters that depend on the value's bytes alone, so
+    each whole encoding contains the run of alignment 0.
+    """
+    try:  # an environment variable's undecodable bytes come back as they were
+        data = value.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        data = value.encode("utf-8", "surrogatepass")
+    runs, wholes = set(), set()
+    encoders: tuple[Callable[[bytes], bytes], ...] = (
+        base64.b64encode, base64.urlsafe_b64encode
+    )
+    for encode in encoders:
+        for skip in range(3):
+            text = encode(b"\0" * skip + data).decode("ascii")
+            first, end = -(-8 * skip // 6), 8 * (skip + len(data)) // 6
+            runs.add(text[first:end])
+        whole = encode(data).decode("ascii")
+        wholes |= {whole, whole.rstrip("="), encode(data + b"\n").decode("ascii")}
+    return runs, wholes
+
+
+def compile_finder(probes: list[str]) -> Any:
+    """One RE2 expression that finds the start of any probe, even with escape
+    sequences or controls between its characters, in a single linear pass;
+    None when it would not fit RE2's memory budget."""
+    alternatives = []
+    for probe in probes:
+        data = probe.encode("utf-8", "surrogatepass")[:FINDER_PREFIX_BYTES]
+        alternatives.append(HIDDEN_RUN.join(re2.escape(data[i : i + 1]) for i in range(len(data))))
+    options = re2.Options()
+    options.encoding = re2.Options.Encoding.LATIN1  # bytes, not characters
+    options.never_capture = True
+    options.log_errors = False
+    options.max_mem = FINDER_MAX_MEM
+    try:
+        return re2.compile(b"|".join(alternatives), options)
+    except re2.error:
+        return None
+
 
 class SecretMasker:
-    """Replaces secret values in log lines with ``***`` before they are stored."""
+    """Replaces secret values in log lines with ``***`` before they are stored.
+
+    Besides exact copies it masks upper- and lower-case copies, base64 copies
+    (see base64_copies), and copies that escape sequences or control
+    characters split, which a viewer joins again when it drops them: such a
+    line is stored without its escape sequences and controls, then masked.
+    """
 
     def __init__(self, values: list[str]) -> None:
         # A value with newlines is masked line by line, so masking never
-        # changes how many lines there are; longer secrets go first.
+        # changes how many lines there are.
         pieces = {piece for value in values for piece in value.split("\n")}
-        self.secrets = sorted(
-            (piece for piece in pieces if len(piece) >= MIN_SECRET_CHARS), key=len, reverse=True
+        probes, copies = set(), set()
+        for piece in pieces:
+            probes |= {piece, piece.upper(), piece.lower()}
+        for value in pieces | set(values):
+            if len(value) >= MIN_SECRET_CHARS:
+                runs, wholes = base64_copies(value)
+                probes |= runs
+                copies |= wholes
+        # A text holds a copy only if it holds a probe: every longer copy
+        # contains one. Longer copies are masked first.
+        self.probes = sorted(p for p in probes if len(p) >= MIN_SECRET_CHARS and "\n" not in p)
+        self.copies = sorted(
+            (c for c in probes | copies if len(c) >= MIN_SECRET_CHARS and "\n" not in c),
+            key=len, reverse=True,
         )
+        self.finder = compile_finder(self.probes) if self.probes else None
+
+    def may_hold_secret(self, text: str) -> bool:
+        """False only if ``text`` holds no copy, whole or split by escapes or controls.
+
+        This is the test every batch takes, so it is one linear RE2 pass.
+        """
+        if not self.probes:
+            return False
+        if self.finder is None:  # too many secrets for the finder: check each line
+            return True
+        return self.finder.search(text.encode("utf-8", "surrogatepass")) is not None
+
+    def holds_secret(self, text: str) -> bool:
+        """Whether ``text`` holds a whole copy of a secret, in any form this masks."""
+        return any(probe in text for probe in self.probes)
+
+    def replace(self, text: str) -> str:
+        """``text`` with every whole copy of a secret replaced by ``***``."""
+        if not self.holds_secret(text):
+            return text
+        for copy in self.copies:
+            text = text.replace(copy, MASK)
+        return text
 
     def mask(self, lines: list[str]) -> list[str]:
-        if not self.secrets:
+        """The lines as they may be stored: as many, with every copy masked."""
+        if not self.probes:
             return lines
         text = "\n".join(lines)
-        if not any(secret in text for secret in self.secrets):
+        if not self.may_hold_secret(text):
             return lines
-        for secret in self.secrets:
-            text = text.replace(secret, MASK)
-        return text.split("\n")
+        masked = self.replace(text)
+        if not self.may_hold_secret(masked):
+            return masked.split("\n")
+        return [self._mask_split(line) for line in masked.split("\n")]
+
+    def _mask_split(self, line: str) -> str:
+        """A line whose secret shows once escapes and controls are dropped
+        loses them, and is masked."""
+        if not self.may_hold_secret(line):
+            return line
+        bare = HIDDEN.sub("", line)
+        return self.replace(bare) if self.holds_secret(bare) else line

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import html
 import re
 
@@ -116,3 +117,43 @@ def test_a_secret_default_and_a_typed_secret_never_reach_a_page(server, worker, 
         assert wait_for_state(redis_client, build_id, store.FINISHED_STATES)["state"] == "succeeded"
         log = web.get(f"{server}/builds/{build_id}/log.txt", timeout=10).text
         assert "plain: ***" in log and LEAKY_DEFAULT not in log
+
+
+def base64_run_masked(prefix: bytes, secret: bytes) -> str:
+    """A Basic credential with the characters that encode ``secret`` alone masked."""
+    blob = base64.b64encode(prefix + secret + b"@host").decode()
+    first, end = -(-8 * len(prefix) // 6), 8 * (len(prefix) + len(secret)) // 6
+    return "basic: " + blob[:first] + "***" + blob[end:]
+
+
+def test_copies_of_a_secret_are_masked_by_a_real_worker(server, worker, redis_client):
+    started = requests.post(server + "/api/builds", timeout=10,
+                            json={"recipe": "leaky", "params": {"TOKEN": LEAKED}})
+    assert started.status_code == 202
+    build_id = started.json()["id"]
+    assert wait_for_state(redis_client, build_id, store.FINISHED_STATES)["state"] == "succeeded"
+    expected = [
+        "plain: ***",
+        "coloured: ***",  # the colour split the secret: the line loses its escapes
+        "erased: ***",
+        "upper: ***",
+        "lower: ***",
+        "base64: ***",
+        "echoed: ***",
+        "url-safe: ***",
+        base64_run_masked(b"u:", LEAKED.encode()),
+        base64_run_masked(b"us:", LEAKED.encode()),
+        base64_run_masked(b"usr:", LEAKED.encode()),
+        "\x1b[32mgreen\x1b[0m stays green, by public",
+    ]
+    stored, _ = store.read_lines(redis_client, build_id, 0, 100)
+    assert stored == expected
+    served = requests.get(f"{server}/api/builds/{build_id}/log", timeout=10).json()["lines"]
+    assert served == expected
+    raw = requests.get(f"{server}/builds/{build_id}/log.txt", timeout=10).text
+    assert raw == "\n".join(expected) + "\n"
+    # What the page, its search and `builds tail` show once they drop escapes.
+    shown = re.sub(r"\x1b\[[0-?]*[ -/]*[@-~]", "", raw)
+    encoded = base64.b64encode(LEAKED.encode()).decode()
+    for copy in (LEAKED, LEAKED.upper(), LEAKED.lower(), encoded):
+        assert copy not in shown
