@@ -151,11 +151,12 @@ HUGE = "9" * 5000  # int() refuses 4,300 digits or more
 
 
 def test_five_thousand_digit_numbers_get_4xx_not_500(server):
-    # A build that exists (cancelled while queued: no worker needed), for its log's queries.
+    # A build that exists, for its log's queries; cancelled at once (a session worker,
+    # if any, may have started it meanwhile).
     started = requests.post(f"{server}/api/builds", timeout=30,
                             json={"recipe": "lines", "params": {"LINES": "3"}})
     build_id = started.json()["id"]
-    assert requests.post(f"{server}/api/builds/{build_id}/cancel", timeout=30).ok
+    requests.post(f"{server}/api/builds/{build_id}/cancel", timeout=30)
     refused = [
         ("GET", f"/api/builds?limit={HUGE}"),
         ("GET", f"/api/builds?before={HUGE}"),
@@ -175,4 +176,4 @@ def test_five_thousand_digit_numbers_get_4xx_not_500(server):
             assert isinstance(answer.json()["error"], str)
     # A log page size above the maximum is clamped to it (SPEC section 9), however long.
     clamped = requests.get(f"{server}/api/builds/{build_id}/log?limit={HUGE}", timeout=30)
-    assert clamped.status_code == 200 and clamped.json()["done"] is True
+    assert clamped.status_code == 200 and clamped.json()["first"] == 1
