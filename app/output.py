@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import re
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable
+from itertools import accumulate
 from typing import Any
 
 import re2
@@ -249,6 +251,9 @@ class SecretMasker:
             (c for c in probes | copies if len(c) >= MIN_SECRET_CHARS and "\n" not in c),
             key=len, reverse=True,
         )
+        self.copies_with = {
+            probe: [copy for copy in self.copies if probe in copy] for probe in self.probes
+        }
         self.finder = compile_finder(self.probes) if self.probes else None
 
     def may_hold_secret(self, text: str) -> bool:
@@ -268,9 +273,12 @@ class SecretMasker:
 
     def replace(self, text: str) -> str:
         """``text`` with every whole copy of a secret replaced by ``***``."""
-        if not self.holds_secret(text):
+        found = [probe for probe in self.probes if probe in text]
+        if not found:
             return text
-        for copy in self.copies:
+        # Only the copies that hold a probe found can be there.
+        for copy in sorted({c for probe in found for c in self.copies_with[probe]},
+                           key=len, reverse=True):
             text = text.replace(copy, MASK)
         return text
 
@@ -282,14 +290,24 @@ class SecretMasker:
         if not self.may_hold_secret(text):
             return lines
         masked = self.replace(text)
-        if not self.may_hold_secret(masked):
-            return masked.split("\n")
-        return [self._mask_split(line) for line in masked.split("\n")]
+        result = masked.split("\n")
+        if not self.may_hold_secret(masked):  # the usual case: whole copies, now masked
+            return result
+        for index in self._suspect_lines(masked):
+            result[index] = self._mask_split(result[index])
+        return result
+
+    def _suspect_lines(self, text: str) -> set[int]:
+        """The indexes of the lines of ``text`` where a copy split by escapes or
+        controls may start (the finder's matches never span lines)."""
+        data = text.encode("utf-8", "surrogatepass")
+        if self.finder is None:
+            return set(range(data.count(b"\n") + 1))
+        ends = list(accumulate(len(line) + 1 for line in data.split(b"\n")))
+        return {bisect_right(ends, match.start()) for match in self.finder.finditer(data)}
 
     def _mask_split(self, line: str) -> str:
         """A line whose secret shows once escapes and controls are dropped
         loses them, and is masked."""
-        if not self.may_hold_secret(line):
-            return line
         bare = HIDDEN.sub("", line)
         return self.replace(bare) if self.holds_secret(bare) else line

@@ -54,6 +54,20 @@ def test_only_the_line_with_a_split_copy_loses_its_colours():
     assert SecretMasker([SECRET]).mask(lines) == [lines[0], MASK, lines[2]]
 
 
+def test_split_copies_are_found_on_the_right_lines_of_a_batch():
+    lines = [
+        "ééé",
+        "\x1b[1mé\x1b[0m",
+        f"x{SECRET[:3]}\x1b[2m{SECRET[3:]}",
+        "plain",
+        SECRET[:16],  # the start of a copy only: stored as it is
+        f"é{SECRET.upper()[:5]}\x00{SECRET.upper()[5:]}",
+        "\x1b[32mlast\x1b[0m",
+    ]
+    expected = [lines[0], lines[1], "x***", "plain", SECRET[:16], "é***", lines[6]]
+    assert SecretMasker([SECRET]).mask(lines) == expected
+
+
 def test_upper_and_lower_case_copies_are_masked():
     assert masked(f"{SECRET.upper()} {SECRET.lower()}") == "*** ***"
     assert masked(f"{SECRET.upper()[:6]}\x1b[33m{SECRET.upper()[6:]}") == MASK
