@@ -49,7 +49,8 @@ class PatternError(ValueError):
 
 
 RE2_LIMITS = (
-    "RE2 runs patterns in time linear in the text, so it has no backreferences or lookaround"
+    "patterns are RE2 expressions, which match in time linear in the text: no backreferences,"
+    " lookaround, atomic groups or possessive quantifiers, and repeat counts of at most 1000"
 )
 
 
