@@ -28,6 +28,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
+from app.processes import signal_group, start_group, stop_group
+
 ROOT = Path(__file__).resolve().parent
 LOCK_FILE = "launcher.lock"
 FIRST_DELAY = 1.0
@@ -169,10 +171,8 @@ def start(
     args: list[str], env: dict[str, str], tag: str | None, pass_fds: tuple[int, ...] = ()
 ) -> subprocess.Popen:
     """A child in its own process group, so Ctrl-C reaches only this launcher."""
-    process = subprocess.Popen(
-        args, cwd=ROOT, env=env, start_new_session=True, pass_fds=pass_fds,
-        stdout=subprocess.PIPE if tag else subprocess.DEVNULL, stderr=subprocess.STDOUT,
-    )
+    process = start_group(args, cwd=ROOT, env=env, pass_fds=pass_fds, stdin=None,
+                          stdout=subprocess.PIPE if tag else subprocess.DEVNULL)
     if tag:
         threading.Thread(target=copy_output, args=(process, tag), daemon=True).start()
     return process
@@ -200,17 +200,8 @@ def wait_for(check, timeout: float) -> bool:
 
 
 def stop(process: subprocess.Popen, timeout: float = 10) -> None:
-    """SIGTERM the child's group, then SIGKILL it if it has not exited after ``timeout``."""
-    if process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-    except ProcessLookupError:
-        pass
+    """SIGTERM the child's group, then SIGKILL what is left of it after ``timeout``."""
+    stop_group(process, timeout)
 
 
 def has_exited(process: subprocess.Popen) -> bool:
@@ -257,10 +248,7 @@ class Supervised:
         if not has_exited(self.process):
             return
         # Whatever it started in its group (a worker's pool) goes with it.
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        signal_group(self.process, signal.SIGKILL)
         code = self.process.wait()
         if now - self.started_at >= STABLE_SECONDS:
             self.delay = FIRST_DELAY

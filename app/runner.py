@@ -9,7 +9,6 @@ import fcntl
 import logging
 import os
 import selectors
-import signal
 import subprocess
 import threading
 import time
@@ -18,6 +17,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from app.output import LineSplitter
+from app.processes import signal_group, start_group, stop_group
+
+__all__ = ["BatchLimits", "OutputReader", "signal_group", "start_command", "stop_group"]
 
 log = logging.getLogger(__name__)
 
@@ -54,20 +56,9 @@ class Batch:
 
 
 def start_command(command: Sequence[str], cwd: str, env: Mapping[str, str]) -> subprocess.Popen:
-    """Start ``command`` with stdout and stderr merged into one pipe, in a new session.
-
-    A new session makes the command the leader of its own process group, so a
-    stop reaches everything it started.
-    """
-    process = subprocess.Popen(
-        list(command),
-        cwd=cwd,
-        env=dict(env),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    """Start ``command`` with stdout and stderr merged into one pipe, leading its
+    own process group, so a stop reaches everything it started."""
+    process = start_group(command, cwd=cwd, env=env, stdout=subprocess.PIPE)
     # A roomier pipe lets a fast command run on while the reader is briefly
     # off the CPU, instead of blocking every 64 KB.
     try:
@@ -75,24 +66,6 @@ def start_command(command: Sequence[str], cwd: str, env: Mapping[str, str]) -> s
     except OSError:
         pass  # the system's pipe-max-size is smaller: the default pipe works too
     return process
-
-
-def signal_group(process: subprocess.Popen, signum: int) -> None:
-    try:
-        os.killpg(process.pid, signum)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def stop_group(process: subprocess.Popen, grace: float) -> None:
-    """SIGTERM the whole process group, then SIGKILL it after ``grace`` seconds."""
-    signal_group(process, signal.SIGTERM)
-    try:
-        process.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        pass
-    signal_group(process, signal.SIGKILL)
-    process.wait()
 
 
 class OutputReader:

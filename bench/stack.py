@@ -14,6 +14,7 @@ from pathlib import Path
 import redis
 
 from app import store
+from app.processes import start_group
 from launcher import free_port, redis_binary, stop, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,8 +26,7 @@ def start(args: list[str], env: dict[str, str], name: str) -> subprocess.Popen:
     """A child in its own process group, its output in var/bench/<name>.log."""
     LOGS.mkdir(parents=True, exist_ok=True)
     with open(LOGS / f"{name}.log", "wb") as log:
-        return subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True,
-                                stdout=log, stderr=subprocess.STDOUT)
+        return start_group(args, cwd=ROOT, env=env, stdout=log)
 
 
 class Stack:

@@ -32,10 +32,3 @@ def page(browser):
     yield page
     context.close()
     assert errors == []
-
-
-def start(client, recipe, **params) -> int:
-    """Start a build through the JSON API and return its id."""
-    response = client.post("/api/builds", json={"recipe": recipe, "params": params})
-    assert response.status_code == 202, response.get_json()
-    return response.get_json()["id"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import start
-from tests.conftest import wait_for_state
+from tests.browser.support import start
+from tests.support import wait_for_state
 
 pytestmark = pytest.mark.browser
 

@@ -8,8 +8,8 @@ import signal
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import start
-from tests.conftest import start_server, wait_for_state
+from tests.browser.support import assert_every_line_once, received, start, wait_for_lines
+from tests.support import start_server, wait_for_state
 
 pytestmark = pytest.mark.browser
 
@@ -24,23 +24,6 @@ def rendered_rows(page) -> list[tuple[int, str]]:
         " r.querySelector('.text, .fold').textContent])",
     )
     return [tuple(row) for row in rows]
-
-
-def received(page) -> int:
-    return int(page.get_attribute("#build", "data-lines") or 0)
-
-
-def wait_for_lines(page, count: int, timeout: float = 60_000) -> None:
-    page.wait_for_function(
-        "n => Number(document.getElementById('build').dataset.lines || 0) >= n",
-        arg=count, timeout=timeout,
-    )
-
-
-def assert_every_line_once(page, total: int) -> None:
-    assert received(page) == total
-    assert page.get_attribute("#build", "data-repeats") is None
-    assert page.get_attribute("#build", "data-gaps") is None
 
 
 def following(page) -> bool:

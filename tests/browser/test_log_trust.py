@@ -14,10 +14,15 @@ import pytest
 from playwright.sync_api import expect
 
 from app import archive, store
-from tests.browser.conftest import start
-from tests.browser.test_log_page import assert_every_line_once, wait_for_lines
-from tests.conftest import PrivateRedis, start_server, start_worker, wait_for_state, wait_until
-from tests.integration.test_cli import run as cli_run
+from tests.browser.support import assert_every_line_once, start, wait_for_lines
+from tests.support import (
+    PrivateRedis,
+    run_cli,
+    start_server,
+    start_worker,
+    wait_for_state,
+    wait_until,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -159,6 +164,6 @@ def test_a_changed_archive_is_reported_by_the_page_and_the_cli(
     page.goto(f"{server}/builds/{build}")
     expect(page.locator("#build")).to_have_attribute("data-integrity", "mismatch", timeout=30_000)
     expect(page.locator("#L7 .text")).to_have_text("line seven")
-    code, out, err = cli_run(server, "tail", str(build))
+    code, out, err = run_cli(server, "tail", str(build))
     assert code == 3, err
     assert "line seven" in out.splitlines() and "differs from the one stored" in err

@@ -11,7 +11,7 @@ from werkzeug.security import generate_password_hash
 
 from app import create_app
 from app.settings import ConfigError, check_listening, load_settings
-from tests.conftest import start_server
+from tests.support import start_server
 from tests.viewer import Viewer
 
 pytestmark = pytest.mark.integration

@@ -8,7 +8,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from app import archive, create_app, store
 from app.execution import execute_build
-from tests.conftest import PrivateRedis, start_server, start_worker, wait_for_state, wait_until
+from tests.support import PrivateRedis, start_server, start_worker, wait_for_state, wait_until
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from app import store
 from app.execution import execute_build
-from tests.conftest import start_server, wait_for_state, wait_until
+from tests.support import start_server, wait_for_state, wait_until
 from tests.viewer import Viewer
 
 pytestmark = pytest.mark.integration

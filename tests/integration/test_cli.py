@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -15,9 +14,10 @@ import pytest
 import requests
 
 from launcher import free_port
-from tests.conftest import (
-    ROOT,
+from tests.support import (
     PrivateRedis,
+    cli,
+    run_cli,
     start_server,
     start_worker,
     wait_for_state,
@@ -27,22 +27,6 @@ from tests.conftest import (
 pytestmark = pytest.mark.integration
 
 BUILDTAIL = Path(sys.executable).parent / "buildtail"
-
-
-def cli(url: str, *args: str, command: list[str] | None = None, **popen) -> subprocess.Popen:
-    """``flask --app app builds ARGS`` (or ``command`` + ARGS) against ``url``."""
-    env = {**os.environ, "BUILDTAIL_URL": url, "PYTHONUNBUFFERED": "1"}
-    command = command or [sys.executable, "-m", "flask", "--app", "app", "builds"]
-    popen.setdefault("cwd", ROOT)
-    return subprocess.Popen([*command, *args], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, **popen)
-
-
-def run(url: str, *args: str, **options) -> tuple[int, str, str]:
-    process = cli(url, *args, **options)
-    out, err = process.communicate(timeout=120)
-    return process.returncode, out, err
-
 
 def assert_one_line_error(err: str, *words: str) -> None:
     assert "Traceback" not in err, err
@@ -61,12 +45,12 @@ def started_id(text: str) -> int:
 
 
 def test_start_follow_prints_every_line_and_exits_with_the_result(server, worker):
-    code, out, err = run(server, "start", "slow", "LINES=30", "DELAY=0.02", "--follow")
+    code, out, err = run_cli(server, "start", "slow", "LINES=30", "DELAY=0.02", "--follow")
     assert code == 0, err
     assert out.splitlines() == [f"line {n}" for n in range(1, 31)]
     assert "slow queued" in err
     assert "succeeded · 30 lines" in err
-    code, out, err = run(server, "start", "fail", "EXIT_CODE=3", "--follow")
+    code, out, err = run_cli(server, "start", "fail", "EXIT_CODE=3", "--follow")
     assert code == 1, err
     assert out.splitlines() == ["about to fail", "to stderr"]
     assert "failed (exit code 3) · 2 lines" in err
@@ -74,33 +58,33 @@ def test_start_follow_prints_every_line_and_exits_with_the_result(server, worker
 
 
 def test_list_cancel_and_bad_input(server, worker, redis_client):
-    code, out, _ = run(server, "start", "slow", "LINES=500", "DELAY=0.1")
+    code, out, _ = run_cli(server, "start", "slow", "LINES=500", "DELAY=0.1")
     build_id = started_id(out)
-    code, out, _ = run(server, "list", "--limit", "5")
+    code, out, _ = run_cli(server, "list", "--limit", "5")
     assert code == 0 and f"#{build_id}" in out
-    code, out, _ = run(server, "cancel", str(build_id))
+    code, out, _ = run_cli(server, "cancel", str(build_id))
     assert code == 0 and ("cancelled" in out or "running" in out)
     wait_for_state(redis_client, build_id, "cancelled")
-    code, out, err = run(server, "tail", str(build_id))
+    code, out, err = run_cli(server, "tail", str(build_id))
     assert code == 1, err
     assert "cancelled" in err.splitlines()[-1]
-    code, _, err = run(server, "cancel", str(build_id))
+    code, _, err = run_cli(server, "cancel", str(build_id))
     assert code == 2
     assert_one_line_error(err, "409")
-    code, _, err = run(server, "start", "nope")
+    code, _, err = run_cli(server, "start", "nope")
     assert code == 2
     assert_one_line_error(err, "400", "unknown recipe")
-    code, _, err = run(server, "tail", "999999")
+    code, _, err = run_cli(server, "tail", "999999")
     assert code == 2
     assert_one_line_error(err, "build 999999 does not exist")
-    code, _, err = run(server, "start", "slow", "LINES")
+    code, _, err = run_cli(server, "start", "slow", "LINES")
     assert code == 2 and "is not KEY=VALUE" in err and "Traceback" not in err
 
 
 def test_an_unreachable_server_is_one_line_and_exit_2():
     url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     for args in [("tail", "1"), ("start", "slow", "--follow"), ("list",), ("cancel", "1")]:
-        code, out, err = run(url, *args)
+        code, out, err = run_cli(url, *args)
         assert code == 2, (args, err)
         assert out == ""
         assert_one_line_error(err, "cannot", url)
@@ -108,24 +92,24 @@ def test_an_unreachable_server_is_one_line_and_exit_2():
 
 def test_the_buildtail_script_needs_no_app_and_no_repository(server, worker, tmp_path):
     """Run from an empty directory with only BUILDTAIL_URL set: no Flask app, no Redis."""
-    code, out, err = run(server, "builds", "start", "lines", "LINES=3", "--follow",
+    code, out, err = run_cli(server, "builds", "start", "lines", "LINES=3", "--follow",
                          command=[str(BUILDTAIL)], cwd=tmp_path)
     assert code == 0, err
     assert out.splitlines() == ["line 1", "line 2", "line 3"]
     build_id = started_id(err)
-    code, out, err = run(server, "builds", "tail", str(build_id), command=[str(BUILDTAIL)],
+    code, out, err = run_cli(server, "builds", "tail", str(build_id), command=[str(BUILDTAIL)],
                          cwd=tmp_path)
     assert code == 0, err
     assert out.splitlines() == ["line 1", "line 2", "line 3"]
-    code, out, _ = run(server, "builds", "list", "--limit", "3", command=[str(BUILDTAIL)],
+    code, out, _ = run_cli(server, "builds", "list", "--limit", "3", command=[str(BUILDTAIL)],
                        cwd=tmp_path)
     assert code == 0 and f"#{build_id}" in out
-    code, out, _ = run(server, "--help", command=[str(BUILDTAIL)], cwd=tmp_path)
+    code, out, _ = run_cli(server, "--help", command=[str(BUILDTAIL)], cwd=tmp_path)
     assert code == 0 and "Exit codes" in out
 
 
 def test_a_log_that_differs_from_the_stored_one_exits_3(server, worker, redis_client):
-    code, out, err = run(server, "start", "lines", "LINES=5", "--follow")
+    code, out, err = run_cli(server, "start", "lines", "LINES=5", "--follow")
     assert code == 0, err
     build_id = started_id(err)
     if requests.get(f"{server}/api/builds/{build_id}").json().get("log_crc32") is None:
@@ -134,7 +118,7 @@ def test_a_log_that_differs_from_the_stored_one_exits_3(server, worker, redis_cl
     key = f"buildtail:build:{build_id}:lines"
     stamp = redis_client.lindex(key, 0).split(b" ", 1)[0]
     redis_client.lset(key, 0, stamp + b" changed")
-    code, out, err = run(server, "tail", str(build_id))
+    code, out, err = run_cli(server, "tail", str(build_id))
     assert code == 3, err
     assert out.splitlines()[0] == "changed"
     assert_one_line_error(err, "differs from the one stored", "crc32")

@@ -27,7 +27,7 @@ import requests
 import socketio
 import trustme
 
-from tests.conftest import (
+from tests.support import (
     ROOT,
     PrivateRedis,
     Service,

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from app import store
-from tests.conftest import (
+from tests.support import (
     PrivateRedis,
     start_server,
     start_worker,

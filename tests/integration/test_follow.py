@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from app.web import FOLLOW_MAX_CLIENTS
-from tests.conftest import PrivateRedis, start_server, wait_until
+from tests.support import PrivateRedis, start_server, wait_until
 
 pytestmark = pytest.mark.integration
 

@@ -11,7 +11,7 @@ import requests
 import socketio
 import websocket
 
-from tests.conftest import (
+from tests.support import (
     Service,
     free_port,
     service_env,

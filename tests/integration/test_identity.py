@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from app import archive, store
-from tests.conftest import PrivateRedis, start_server, start_worker, wait_for_state, wait_until
+from tests.support import PrivateRedis, start_server, start_worker, wait_for_state, wait_until
 from tests.viewer import Viewer
 
 pytestmark = pytest.mark.integration

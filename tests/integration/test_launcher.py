@@ -16,7 +16,7 @@ import psutil
 import pytest
 import requests
 
-from tests.conftest import ROOT, TEST_RECIPES, free_port, wait_until
+from tests.support import ROOT, TEST_RECIPES, free_port, wait_until
 
 pytestmark = pytest.mark.integration
 

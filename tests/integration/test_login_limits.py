@@ -13,7 +13,7 @@ import requests
 from werkzeug.security import generate_password_hash
 
 from app import create_app
-from tests.conftest import start_server
+from tests.support import start_server
 
 pytestmark = pytest.mark.integration
 

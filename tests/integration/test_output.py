@@ -12,7 +12,7 @@ import requests
 
 from app import archive, create_app, store
 from app.execution import execute_build
-from tests.conftest import wait_until
+from tests.support import wait_until
 from tests.viewer import Viewer
 
 pytestmark = pytest.mark.integration

@@ -17,7 +17,7 @@ import trustme
 from app import store
 from app.redis_connection import redis_client
 from app.settings import load_settings
-from tests.conftest import (
+from tests.support import (
     TEST_RECIPES,
     Service,
     free_port,

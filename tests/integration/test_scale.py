@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from app import store
-from tests.conftest import PrivateRedis, start_server, start_worker, wait_for_state, wait_until
+from tests.support import PrivateRedis, start_server, start_worker, wait_for_state, wait_until
 from tests.viewer import InOrderClient, Viewer
 
 pytestmark = pytest.mark.integration

@@ -11,7 +11,7 @@ import requests
 
 from app import store
 from app.execution import execute_build
-from tests.conftest import wait_for_state
+from tests.support import wait_for_state
 
 pytestmark = pytest.mark.integration
 

@@ -12,8 +12,8 @@ import requests
 import socketio
 
 from app import store
-from tests.conftest import start_server, wait_until
 from tests.stalled import StalledViewer
+from tests.support import start_server, wait_until
 from tests.viewer import InOrderClient, Viewer
 
 pytestmark = [pytest.mark.integration, pytest.mark.socket]

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import ROOT, Service, answers, free_port, read_env_file, wait_until
+from tests.support import ROOT, Service, answers, free_port, read_env_file, wait_until
 
 pytestmark = pytest.mark.integration
 
