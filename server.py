@@ -8,16 +8,18 @@ import logging  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.logs import configure_logging  # noqa: E402
+from app.recipes import RecipesFileError  # noqa: E402
 from app.serving import serve  # noqa: E402
 from app.settings import ConfigError, check_listening  # noqa: E402
 
 
 def main() -> None:
     configure_logging()
-    app = create_app({"ASYNC_MODE": "gevent"})
     try:
+        app = create_app({"ASYNC_MODE": "gevent"})
         check_listening(app.config)
-    except ConfigError as error:
+    except (ConfigError, RecipesFileError) as error:
+        # A setting or a recipe to fix: one sentence, no traceback.
         raise SystemExit(f"buildtail: {error}") from None
     services = app.extensions["buildtail"]
     services.start_background()
