@@ -21,6 +21,7 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from app import store
+from app.auth import viewer_required
 
 bp = Blueprint("metrics", __name__)
 
@@ -86,6 +87,7 @@ class Metrics:
 
 
 @bp.get("/metrics")
+@viewer_required
 def metrics() -> Response:
     registry = current_app.extensions["buildtail"].metrics.registry
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from app import store
 from app.archive import read_log
+from app.auth import operator_required, viewer_required
 from app.builds import AlreadyFinished, QueueError, cancel_build, services, start_build
 from app.recipes import RecipeError
 
@@ -92,11 +93,13 @@ def known_build(build_id: int) -> dict[str, Any]:
 
 
 @bp.get("/recipes")
+@viewer_required
 def list_recipes() -> Response:
     return jsonify(recipes=[recipe.to_json() for recipe in services().recipes])
 
 
 @bp.post("/builds")
+@operator_required
 def create_build() -> tuple[Response, int, dict[str, str]]:
     body = json_body()
     try:
@@ -107,6 +110,7 @@ def create_build() -> tuple[Response, int, dict[str, str]]:
 
 
 @bp.get("/builds")
+@viewer_required
 def list_builds() -> Response:
     limit = query_int("limit", DEFAULT_LIST_LIMIT, 1, MAX_LIST_LIMIT)
     before = request.args.get("before")
@@ -119,11 +123,13 @@ def list_builds() -> Response:
 
 
 @bp.get("/builds/<int:build_id>")
+@viewer_required
 def show_build(build_id: int) -> Response:
     return jsonify(known_build(build_id))
 
 
 @bp.get("/builds/<int:build_id>/log")
+@viewer_required
 def show_log(build_id: int) -> Response:
     build = known_build(build_id)
     chunk = int(services().settings["REPLAY_CHUNK_LINES"])
@@ -140,6 +146,7 @@ def show_log(build_id: int) -> Response:
 
 
 @bp.post("/builds/<int:build_id>/cancel")
+@operator_required
 def cancel(build_id: int) -> tuple[Response, int]:
     try:
         build = cancel_build(build_id)

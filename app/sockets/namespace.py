@@ -8,7 +8,7 @@ from typing import Any
 from flask import request
 from flask_socketio import Namespace, join_room, leave_room
 
-from app.auth import may_watch
+from app.auth import public, viewer_required
 from app.sockets.relay import FOLLOWERS_ROOM, Relay, SubscribeError
 
 log = logging.getLogger(__name__)
@@ -50,17 +50,16 @@ class BuildsNamespace(Namespace):
         self.relay = relay
         self.max_subscriptions = max_subscriptions
 
+    @viewer_required
     def on_connect(self, auth: Any = None) -> bool:
-        if not may_watch():
-            log.warning("refused a Socket.IO connection from %s: not signed in",
-                        request.remote_addr)
-            return False
         self.relay.start()
         return True
 
+    @public
     def on_disconnect(self, reason: Any = None) -> None:
         self.relay.drop_client(request.sid)
 
+    @viewer_required
     def on_subscribe(self, data: Any = None) -> dict[str, Any]:
         try:
             data = _payload(data)
@@ -74,6 +73,7 @@ class BuildsNamespace(Namespace):
             return _refuse("subscribe", str(error))
         return {"ok": True, "build": build}
 
+    @viewer_required
     def on_unsubscribe(self, data: Any = None) -> dict[str, Any]:
         try:
             build_id = _whole_number(_payload(data), "build", minimum=1)
@@ -83,14 +83,17 @@ class BuildsNamespace(Namespace):
             return {"ok": False, "error": f"this client is not subscribed to build {build_id}"}
         return {"ok": True}
 
+    @viewer_required
     def on_malformed(self, problem: Any = None) -> dict[str, Any]:
         """A packet whose JSON could not be read (see ``packet_json``)."""
         return _refuse("a message", str(problem))
 
+    @viewer_required
     def on_follow_builds(self, data: Any = None) -> dict[str, Any]:
         join_room(FOLLOWERS_ROOM)
         return {"ok": True}
 
+    @viewer_required
     def on_unfollow_builds(self, data: Any = None) -> dict[str, Any]:
         leave_room(FOLLOWERS_ROOM)
         return {"ok": True}

@@ -25,7 +25,7 @@ from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from app import store
 from app.api import http_error
 from app.archive import read_log
-from app.auth import auth_config, current_user
+from app.auth import auth_config, current_user, operator_required, public, viewer_required
 from app.builds import QueueError, services, start_build
 from app.recipes import RecipeError
 from app.serving import client_left
@@ -73,11 +73,13 @@ def render_form(
 
 
 @bp.get("/")
+@viewer_required
 def index() -> tuple[str, int]:
     return render_form(selected=request.args.get("recipe"))
 
 
 @bp.post("/builds")
+@operator_required
 def create_build() -> Any:
     recipe_name = request.form.get("recipe", "")
     recipe = services().recipes.get(recipe_name)
@@ -100,6 +102,7 @@ def create_build() -> Any:
 
 
 @bp.post("/builds/<int:build_id>/rebuild")
+@operator_required
 def rebuild(build_id: int) -> Any:
     """Start the same recipe with the same parameters, secret ones included."""
     client = services().redis
@@ -119,6 +122,7 @@ def rebuild(build_id: int) -> Any:
 
 
 @bp.get("/builds/<int:build_id>")
+@viewer_required
 def show_build(build_id: int) -> str:
     build = store.get_build(services().redis, build_id)
     if build is None:
@@ -127,6 +131,7 @@ def show_build(build_id: int) -> str:
 
 
 @bp.get("/builds/<int:build_id>/log.txt")
+@viewer_required
 def raw_log(build_id: int) -> Response:
     client = services().redis
     build = store.get_build(client, build_id)
@@ -198,6 +203,7 @@ BADGE_CHAR_PX = 7
 
 
 @bp.get("/badge/<recipe>.svg")
+@viewer_required
 def badge(recipe: str) -> Response:
     """The state of the recipe's newest build, as a badge for a README or a wiki."""
     if services().recipes.get(recipe) is None:
@@ -213,6 +219,7 @@ def badge(recipe: str) -> Response:
 
 
 @bp.get("/healthz")
+@public
 def healthz() -> tuple[dict[str, Any], int]:
     ok = store.ping(services().redis)
     answer: dict[str, Any] = {"redis": "ok" if ok else "unreachable"}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.auth import FailureLimit
+from app.auth.passwords import FailureLimit
 
 
 class Clock:
