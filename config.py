@@ -16,6 +16,9 @@ REDIS_SENTINELS = ""
 REDIS_SENTINEL_MASTER = "mymaster"
 REDIS_SENTINEL_PASSWORD = ""
 HOST = "127.0.0.1"
+# The Socket.IO server's async mode: empty lets Flask-SocketIO choose (server.py
+# asks for gevent; tests may ask for threading).
+ASYNC_MODE = ""
 PORT = 5000
 # Comma-separated host names (each optionally with :port; ".example.com" takes its
 # subdomains too) that requests may name in their Host header: pages, API and

@@ -17,13 +17,14 @@ def main() -> None:
     configure_logging()
     try:
         app = create_app({"ASYNC_MODE": "gevent"})
-        check_listening(app.config)
+        settings = app.extensions["buildtail"].settings
+        check_listening(settings)
     except (ConfigError, RecipesFileError) as error:
         # A setting or a recipe to fix: one sentence, no traceback.
         raise SystemExit(f"buildtail: {error}") from None
     services = app.extensions["buildtail"]
     services.start_background()
-    host, port = app.config["HOST"], int(app.config["PORT"])
+    host, port = settings.HOST, settings.PORT
     logging.getLogger("buildtail").info("serving on http://%s:%s/", host, port)
     serve(app, host, port)
 

@@ -15,7 +15,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from app.recipes import Recipes, load_recipes
 from app.redis_connection import redis_client
-from app.settings import load_settings, retention_seconds
+from app.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 class Services:
     """What the views, the namespace and the tasks share, kept in ``app.extensions``."""
 
-    settings: dict[str, Any]
+    settings: Settings
     redis: redis.Redis
     recipes: Recipes
     celery: Celery
@@ -42,13 +42,13 @@ class Services:
         from app.reaper import Reaper
 
         self.relay.start()
-        retention = retention_seconds(self.settings)
-        reaper = Reaper(self.redis, retention, int(self.settings["LEASE_SECONDS"]))
+        settings = self.settings
+        reaper = Reaper(self.redis, settings.retention_seconds, settings.LEASE_SECONDS)
         archiver = Archiver(
             self.redis,
-            self.settings["ARCHIVE_DIR"],
-            int(self.settings["ARCHIVE_KEEP_IN_REDIS_SECONDS"]),
-            retention,
+            settings.ARCHIVE_DIR,
+            settings.ARCHIVE_KEEP_IN_REDIS_SECONDS,
+            settings.retention_seconds,
             _thread_offload(),
         )
         for name, loop in (("lease check", reaper.run), ("archiver", archiver.run)):
@@ -84,18 +84,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings = load_settings(config)
     app = Flask(__name__)
     app.config.update(settings)
-    app.config["MAX_CONTENT_LENGTH"] = int(settings["MAX_REQUEST_BYTES"])
+    app.config["MAX_CONTENT_LENGTH"] = settings.MAX_REQUEST_BYTES
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["WTF_CSRF_TIME_LIMIT"] = None
 
-    recipes = load_recipes(settings["RECIPES_FILE"])
-    client = redis_client(settings, "web", int(settings["REDIS_POOL_SIZE"]))
+    recipes = load_recipes(settings.RECIPES_FILE)
+    client = redis_client(settings, "web", settings.REDIS_POOL_SIZE)
     celery = celery_init_app(app, recipes)
     socketio = SocketIO(
         app,
-        async_mode=settings.get("ASYNC_MODE") or None,
-        max_http_buffer_size=int(settings["MAX_SOCKET_MESSAGE_BYTES"]),
-        cors_allowed_origins=_origins(settings["SOCKETIO_ALLOWED_ORIGINS"]),
+        async_mode=settings.ASYNC_MODE or None,
+        max_http_buffer_size=settings.MAX_SOCKET_MESSAGE_BYTES,
+        cors_allowed_origins=_origins(settings.SOCKETIO_ALLOWED_ORIGINS),
         json=packet_json,
     )
     # The relay holds one pub/sub connection (two while one is replaced after a
@@ -103,7 +103,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     pubsub_client = redis_client(settings, "relay", 2)
     relay = Relay(socketio, client, pubsub_client, settings)
     socketio.on_namespace(
-        BuildsNamespace(NAMESPACE, relay, int(settings["MAX_SUBSCRIPTIONS_PER_CLIENT"]))
+        BuildsNamespace(NAMESPACE, relay, settings.MAX_SUBSCRIPTIONS_PER_CLIENT)
     )
     metrics = Metrics(client, relay, recipes.queues())
     relay.metrics = metrics

@@ -9,7 +9,6 @@ from flask import current_app
 from kombu.exceptions import OperationalError
 
 from app import store
-from app.settings import retention_seconds
 
 log = logging.getLogger(__name__)
 
@@ -74,4 +73,4 @@ def cancel_build(build_id: int) -> dict[str, Any] | None:
 
 
 def _retention() -> int:
-    return retention_seconds(current_app.config)
+    return services().settings.retention_seconds

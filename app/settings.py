@@ -1,12 +1,18 @@
-"""Turn config.py defaults plus environment overrides into the app's settings."""
+"""Turn config.py defaults plus environment overrides into the app's settings.
+
+``load_settings`` converts and checks every value once, when the app is
+created, and returns one frozen ``Settings``: code reads ``settings.LEASE_SECONDS``
+as the int it is, never casts, and a bad value stops the start with a sentence.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import os
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,8 +87,49 @@ def _defaults() -> dict[str, Any]:
     return {name: getattr(config, name) for name in dir(config) if name.isupper()}
 
 
-def _coerce(name: str, raw: str, default: Any) -> Any:
-    """Convert an environment string to the type of the default it overrides."""
+class _SettingsMapping(Mapping):
+    """Settings read as a mapping too, for what wants one: Flask's app.config, and
+    functions shared with tools (``redis_connection``) that take either."""
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self.__dataclass_fields__:
+            raise KeyError(name)
+        return getattr(self, name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.__dataclass_fields__)
+
+    def __len__(self) -> int:
+        return len(self.__dataclass_fields__)
+
+    @property
+    def retention_seconds(self) -> int:
+        """How long a finished build and its log are kept."""
+        return self.LOG_RETENTION_DAYS * 86400
+
+
+# One field per name in config.py, typed by its default: the defaults are
+# written once, there.
+Settings = dataclasses.make_dataclass(
+    "Settings",
+    [(name, type(value), dataclasses.field(default=value))
+     for name, value in _defaults().items()],
+    bases=(_SettingsMapping,),
+    frozen=True,
+    eq=False,
+)
+Settings.__doc__ = "Every setting, converted and checked: made by ``load_settings``."
+
+
+def _coerce(name: str, raw: Any, default: Any) -> Any:
+    """Convert a value (an environment string, or a test's override) to the type of
+    the default it overrides."""
+    if not isinstance(raw, str):
+        if isinstance(raw, type(default)) or (type(default) is float and type(raw) is int):
+            return raw
+        kind = {bool: "true or false", int: "whole number", float: "number"}.get(
+            type(default), "text")
+        raise ConfigError(f"{name} must be a {kind}, not {raw!r}")
     if isinstance(default, bool):
         return raw.strip().lower() in {"1", "true", "yes", "on"}
     if isinstance(default, (int, float)) and len(raw.strip()) > MAX_DIGITS:
@@ -112,14 +159,24 @@ def is_loopback(host: str) -> bool:
 
 def load_settings(
     overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
-) -> dict[str, Any]:
-    """Defaults, then the environment, then ``overrides`` (which tests use)."""
+) -> Settings:
+    """Defaults, then the environment, then ``overrides`` (which tests use), each
+    converted to its default's type; a value that cannot be is refused here."""
     environ = os.environ if environ is None else environ
-    settings = _defaults()
-    for name, default in list(settings.items()):
-        if name in environ:
-            settings[name] = _coerce(name, environ[name], default)
-    settings.update(overrides or {})
+    defaults = _defaults()
+    unknown = sorted(set(overrides or {}) - set(defaults))
+    if unknown:
+        raise ConfigError(f"unknown setting {unknown[0]}")
+    settings = dict(defaults)
+    for source in (environ, overrides or {}):
+        for name in set(source) & set(defaults):
+            settings[name] = _coerce(name, source[name], defaults[name])
+    _check(settings)
+    return Settings(**settings)
+
+
+def _check(settings: dict[str, Any]) -> None:
+    """Refuse settings that cannot work together; fill in a missing SECRET_KEY."""
     if not settings["SECRET_KEY"]:
         if not is_loopback(str(settings["HOST"])):
             raise ConfigError(
@@ -133,31 +190,36 @@ def load_settings(
             "(e.g. TRUSTED_HOSTS=builds.example.com)"
         )
     trusted_hosts(settings)  # a malformed entry is refused now, not at the first request
-    for name in ("PORT", "MAX_LINE_BYTES", "MAX_LOG_BYTES", "LOG_RETENTION_DAYS"):
-        if int(settings[name]) <= 0:
+    for name in POSITIVE:
+        if settings[name] <= 0:
             raise ConfigError(f"{name} must be positive")
+    if settings["PORT"] > 65535:
+        raise ConfigError("PORT must be at most 65535")
     problems = check_redis_settings(settings)
     if problems:
         raise ConfigError("; ".join(problems))
-    return settings
 
 
-def retention_seconds(settings: Mapping[str, Any]) -> int:
-    """How long a finished build and its log are kept."""
-    return int(settings["LOG_RETENTION_DAYS"]) * 86400
+# Sizes, counts and periods that mean nothing at zero or below.
+POSITIVE = (
+    "PORT", "MAX_LINE_BYTES", "MAX_LOG_BYTES", "LOG_RETENTION_DAYS", "LEASE_SECONDS",
+    "FLUSH_INTERVAL_MS", "FLUSH_MAX_LINES", "FLUSH_MAX_BYTES", "REPLAY_CHUNK_LINES",
+    "REPLAY_CHUNK_BYTES", "REDIS_POOL_SIZE", "MAX_SUBSCRIPTIONS_PER_CLIENT",
+    "MAX_REQUEST_BYTES", "MAX_SOCKET_MESSAGE_BYTES",
+)
 
 
-def check_listening(settings: Mapping[str, Any]) -> None:
+def check_listening(settings: Settings) -> None:
     """Refuse to serve beyond this machine, or with REQUIRE_AUTH set, without
     authentication: starting a build runs a command on the workers."""
-    if settings["AUTH_USERS"] or settings["AUTH_PROXY_HEADER"] or settings["API_TOKENS"]:
+    if settings.AUTH_USERS or settings.AUTH_PROXY_HEADER or settings.API_TOKENS:
         return
-    if settings.get("REQUIRE_AUTH"):
+    if settings.REQUIRE_AUTH:
         raise ConfigError(
             "REQUIRE_AUTH is set but no authentication is configured: fill in AUTH_USERS, "
             "AUTH_PROXY_HEADER or API_TOKENS (see the README)"
         )
-    host = str(settings["HOST"])
+    host = settings.HOST
     if not is_loopback(host):
         raise ConfigError(
             f"HOST {host} is not a loopback address: configure AUTH_USERS, "

@@ -132,12 +132,12 @@ def show_build(build_id: int) -> Response:
 @viewer_required
 def show_log(build_id: int) -> Response:
     build = known_build(build_id)
-    chunk = int(services().settings["REPLAY_CHUNK_LINES"])
+    chunk = services().settings.REPLAY_CHUNK_LINES
     after = query_int("after", 0, 0, 2**53)
     limit = query_int("limit", min(DEFAULT_LOG_LIMIT, chunk), 1, chunk, clamp=True)
     settings = services().settings
-    lines, times = read_log(services().redis, settings["ARCHIVE_DIR"], build_id, after, limit,
-                            int(settings["REPLAY_CHUNK_BYTES"]))
+    lines, times = read_log(services().redis, settings.ARCHIVE_DIR, build_id, after, limit,
+                            settings.REPLAY_CHUNK_BYTES)
     total = max(build["lines"], after + len(lines))
     done = build["state"] in store.FINISHED_STATES and after + len(lines) >= total
     return jsonify(

@@ -18,8 +18,6 @@ checks and their limits in ``passwords``, who is asking in ``identity``.
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Flask
 
 from app.auth.config import AuthConfig, parse_auth
@@ -32,6 +30,7 @@ from app.auth.policy import (
     viewer_required,
 )
 from app.auth.views import bp, safe_next
+from app.settings import Settings
 
 __all__ = [
     "AuthConfig", "auth_config", "current_user", "init_auth",
@@ -39,13 +38,13 @@ __all__ = [
 ]
 
 
-def init_auth(app: Flask, settings: dict[str, Any]) -> None:
+def init_auth(app: Flask, settings: Settings) -> None:
     """Read the settings, register the sign-in views and check every request."""
     config = parse_auth(settings)
     app.extensions["buildtail-auth"] = config
     app.extensions["buildtail-passwords"] = PasswordCheck(config.users)
     app.config["SESSION_COOKIE_HTTPONLY"] = True
-    app.config["SESSION_COOKIE_SECURE"] = bool(settings["SECURE_COOKIES"])
+    app.config["SESSION_COOKIE_SECURE"] = settings.SECURE_COOKIES
     app.register_blueprint(bp)
     app.jinja_env.globals["auth_enabled"] = config.enabled
     app.jinja_env.globals["current_user"] = current_user

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-from app.settings import ConfigError
+from app.settings import ConfigError, Settings
 
 
 @dataclass(frozen=True)
@@ -38,19 +37,19 @@ def _check_hash(name: str, stored: str) -> str:
     return stored
 
 
-def parse_auth(settings: dict[str, Any]) -> AuthConfig:
-    viewing = str(settings["AUTH_VIEWING"]).strip().lower()
+def parse_auth(settings: Settings) -> AuthConfig:
+    viewing = settings.AUTH_VIEWING.strip().lower()
     if viewing not in ("public", "authenticated"):
         raise ConfigError("AUTH_VIEWING must be public or authenticated")
     tokens = {}
-    for name, token in _pairs("API_TOKENS", settings["API_TOKENS"]):
+    for name, token in _pairs("API_TOKENS", settings.API_TOKENS):
         if len(token) < 16:
             raise ConfigError(f"API_TOKENS: the token of {name} is shorter than 16 characters")
         tokens[token] = name
     config = AuthConfig(
         users={name: _check_hash(name, stored)
-               for name, stored in _pairs("AUTH_USERS", settings["AUTH_USERS"])},
-        proxy_header=str(settings["AUTH_PROXY_HEADER"]).strip(),
+               for name, stored in _pairs("AUTH_USERS", settings.AUTH_USERS)},
+        proxy_header=settings.AUTH_PROXY_HEADER.strip(),
         tokens=tokens,
         viewing=viewing,
     )

@@ -20,20 +20,20 @@ from app.output import SecretMasker
 from app.recipes import Recipe, Recipes
 from app.redis_connection import replicas_to_wait_for
 from app.runner import start_command
-from app.settings import retention_seconds
+from app.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
 def execute_build(
-    client: redis.Redis, build_id: int, recipes: Recipes, settings: dict[str, Any]
+    client: redis.Redis, build_id: int, recipes: Recipes, settings: Settings
 ) -> dict[str, Any] | None:
     """Run a queued build to a final state; a build that is not queued is left alone.
 
     A redelivered task therefore never runs a build twice, and a cancelled
     queued build never starts.
     """
-    retention = retention_seconds(settings)
+    retention = settings.retention_seconds
     build = store.get_build(client, build_id)
     if build is None:
         log.warning("build %s does not exist; nothing to run", build_id)
@@ -45,7 +45,7 @@ def execute_build(
     started = store.transition(
         client, build_id, [store.QUEUED],
         {"state": store.RUNNING_STATE, "started_at": store.now_iso()},
-        lease_seconds=int(settings["LEASE_SECONDS"]),
+        lease_seconds=settings.LEASE_SECONDS,
     )
     if started is None:
         log.info("build %s is no longer queued; not running it", build_id)
@@ -66,11 +66,11 @@ def execute_build(
 
 
 def run_in_workspace(
-    client: redis.Redis, build_id: int, recipe: Recipe, settings: dict[str, Any]
+    client: redis.Redis, build_id: int, recipe: Recipe, settings: Settings
 ) -> Outcome:
     """Run the recipe in a fresh directory, removed afterwards. An error of
     buildtail's own fails the build with a reason that says so."""
-    root = os.path.abspath(str(settings["WORKSPACE_ROOT"]))
+    root = os.path.abspath(settings.WORKSPACE_ROOT)
     os.makedirs(root, exist_ok=True)
     workspace = tempfile.mkdtemp(prefix=f"{build_id}-", dir=root)
     try:
@@ -87,13 +87,13 @@ def run_in_workspace(
 
 def run_recipe(
     client: redis.Redis, build_id: int, recipe: Recipe, params: dict[str, str],
-    workspace: str, settings: dict[str, Any],
+    workspace: str, settings: Settings,
 ) -> Outcome:
     """Start the command with its environment and secrets masked, and watch it to its end."""
     env = command_env(build_id, params, recipe.secret_env)
     secrets = [params[name] for name in recipe.secret_params if name in params]
     secrets += [env[name] for name in recipe.secret_env if name in env]
-    writer = LogWriter(client, build_id, int(settings["MAX_LOG_BYTES"]), SecretMasker(secrets),
+    writer = LogWriter(client, build_id, settings.MAX_LOG_BYTES, SecretMasker(secrets),
                        replicas_to_wait_for(settings))
     try:
         process = start_command(recipe.command, workspace, env)

@@ -7,7 +7,6 @@ import logging
 import signal
 import subprocess
 import time
-from typing import Any
 
 import redis
 
@@ -17,6 +16,7 @@ from app.execution.log_writer import LogWriter
 from app.execution.outcome import Outcome, describe_exit
 from app.output import LineSplitter
 from app.runner import BatchLimits, OutputReader, signal_group, stop_group
+from app.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +31,11 @@ def cancel_requested(client: redis.Redis, build_id: int) -> bool:
         return False
 
 
-def batch_limits(settings: Any) -> BatchLimits:
+def batch_limits(settings: Settings) -> BatchLimits:
     return BatchLimits(
-        interval=int(settings["FLUSH_INTERVAL_MS"]) / 1000,
-        max_lines=int(settings["FLUSH_MAX_LINES"]),
-        max_bytes=int(settings["FLUSH_MAX_BYTES"]),
+        interval=settings.FLUSH_INTERVAL_MS / 1000,
+        max_lines=settings.FLUSH_MAX_LINES,
+        max_bytes=settings.FLUSH_MAX_BYTES,
     )
 
 
@@ -45,17 +45,17 @@ class CommandWatch:
 
     def __init__(
         self, client: redis.Redis, build_id: int, process: subprocess.Popen, writer: LogWriter,
-        settings: Any, timeout: float,
+        settings: Settings, timeout: float,
     ) -> None:
         self.client = client
         self.build_id = build_id
         self.process = process
         self.writer = writer
         self.limits = batch_limits(settings)
-        self.reader = OutputReader(process, LineSplitter(int(settings["MAX_LINE_BYTES"])),
+        self.reader = OutputReader(process, LineSplitter(settings.MAX_LINE_BYTES),
                                    self.limits)
-        self.lease_seconds = int(settings["LEASE_SECONDS"])
-        self.grace = float(settings["CANCEL_GRACE_SECONDS"])
+        self.lease_seconds = settings.LEASE_SECONDS
+        self.grace = float(settings.CANCEL_GRACE_SECONDS)
         self.deadline = time.monotonic() + timeout
         self.next_check = 0.0
         self.last_write = 0.0

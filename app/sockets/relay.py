@@ -104,11 +104,11 @@ class Relay:
         self.client = client
         self.pubsub_client = pubsub_client
         self.metrics = None  # set by create_app: lines relayed and relay lag
-        self.chunk_lines = int(settings["REPLAY_CHUNK_LINES"])
-        self.chunk_bytes = int(settings["REPLAY_CHUNK_BYTES"])
-        self.lease_seconds = int(settings["LEASE_SECONDS"])
+        self.chunk_lines = settings.REPLAY_CHUNK_LINES
+        self.chunk_bytes = settings.REPLAY_CHUNK_BYTES
+        self.lease_seconds = settings.LEASE_SECONDS
         self.redis_ok = True
-        self.archive_dir = settings["ARCHIVE_DIR"]
+        self.archive_dir = settings.ARCHIVE_DIR
         self.channels: dict[int, Channel] = {}
         self.by_sid: dict[str, dict[int, Subscription]] = {}
         self.pending_by_sid: dict[str, set[int]] = {}

@@ -12,4 +12,4 @@ from app.execution import execute_build
 def run_build(build_id: int) -> None:
     """Run one build on this worker; the build's state says whether it still should."""
     services = current_app.extensions["buildtail"]
-    execute_build(services.redis, build_id, services.recipes, current_app.config)
+    execute_build(services.redis, build_id, services.recipes, services.settings)

@@ -153,7 +153,7 @@ def raw_log(build_id: int) -> Response:
 
 def _log_so_far(build_id: int, after: int = 0):
     """The log's text from line ``after``+1 to its current end, a chunk at a time."""
-    client, archive_dir = services().redis, services().settings["ARCHIVE_DIR"]
+    client, archive_dir = services().redis, services().settings.ARCHIVE_DIR
     while True:
         lines, _ = read_log(client, archive_dir, build_id, after, RAW_CHUNK_LINES,
                             RAW_CHUNK_BYTES)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 
@@ -130,7 +131,7 @@ def test_the_server_refuses_to_listen_beyond_loopback_without_authentication():
     )
     with pytest.raises(ConfigError, match="AUTH_USERS"):
         check_listening(open_to_all)
-    check_listening({**open_to_all, "API_TOKENS": f"ci:{TOKEN}"})
+    check_listening(dataclasses.replace(open_to_all, API_TOKENS=f"ci:{TOKEN}"))
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         load_settings({"HOST": "0.0.0.0", "API_TOKENS": f"ci:{TOKEN}"}, {})
     with pytest.raises(ConfigError, match="16"):
@@ -143,8 +144,8 @@ def test_require_auth_refuses_to_listen_even_on_loopback_without_authentication(
         check_listening(loopback)
     for name, value in (("API_TOKENS", f"ci:{TOKEN}"), ("AUTH_PROXY_HEADER", "X-Remote-User"),
                         ("AUTH_USERS", "alice:scrypt:32768:8:1$salt$hash")):
-        check_listening({**loopback, name: value})
-    assert load_settings({}, {"REQUIRE_AUTH": "true"})["REQUIRE_AUTH"] is True
+        check_listening(dataclasses.replace(loopback, **{name: value}))
+    assert load_settings({}, {"REQUIRE_AUTH": "true"}).REQUIRE_AUTH is True
     check_listening(load_settings({}, {}))  # off by default
 
 

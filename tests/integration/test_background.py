@@ -66,7 +66,7 @@ def test_a_log_changed_in_redis_is_seen_and_never_archived(private_app):
     services = app.extensions["buildtail"]
     client = services.redis
     build = store.create_build(client, "lines", {"LINES": "30"})
-    done = execute_build(client, build["id"], services.recipes, app.config)
+    done = execute_build(client, build["id"], services.recipes, services.settings)
     web = app.test_client()
     assert web.get(f"/api/builds/{build['id']}").get_json()["log_crc32"] == done["log_crc32"]
     entry = client.lindex(store.lines_key(build["id"]), 4)

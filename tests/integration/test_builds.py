@@ -86,7 +86,7 @@ def test_cancelled_queued_build_never_starts(app, client, redis_client):
     build = store.create_build(redis_client, "lines", {"LINES": "5"})
     assert client.post(f"/api/builds/{build['id']}/cancel").get_json()["state"] == "cancelled"
     services = app.extensions["buildtail"]
-    assert execute_build(redis_client, build["id"], services.recipes, app.config) is None
+    assert execute_build(redis_client, build["id"], services.recipes, services.settings) is None
     after = store.get_build(redis_client, build["id"])
     assert after["state"] == "cancelled" and after["started_at"] is None and after["lines"] == 0
 
@@ -94,16 +94,16 @@ def test_cancelled_queued_build_never_starts(app, client, redis_client):
 def test_a_redelivered_task_does_not_run_the_build_twice(app, redis_client):
     services = app.extensions["buildtail"]
     build = store.create_build(redis_client, "lines", {"LINES": "7"})
-    first = execute_build(redis_client, build["id"], services.recipes, app.config)
+    first = execute_build(redis_client, build["id"], services.recipes, services.settings)
     assert first["state"] == "succeeded" and first["lines"] == 7
-    assert execute_build(redis_client, build["id"], services.recipes, app.config) is None
+    assert execute_build(redis_client, build["id"], services.recipes, services.settings) is None
     assert store.line_count(redis_client, build["id"]) == 7
 
 
 def test_timeout_fails_the_build(app, redis_client):
     services = app.extensions["buildtail"]
     build = store.create_build(redis_client, "sleepy", {"LINES": "100", "DELAY": "1"})
-    done = execute_build(redis_client, build["id"], services.recipes, app.config)
+    done = execute_build(redis_client, build["id"], services.recipes, services.settings)
     assert done["state"] == "failed" and done["reason"] == "timed out"
 
 
@@ -111,7 +111,7 @@ def test_shell_metacharacters_in_parameters_are_inert(app, redis_client, setting
     value = "$(touch pwned); echo hi && `id` | cat > x"
     services = app.extensions["buildtail"]
     build = store.create_build(redis_client, "echo", {"MESSAGE": value})
-    done = execute_build(redis_client, build["id"], services.recipes, app.config)
+    done = execute_build(redis_client, build["id"], services.recipes, services.settings)
     lines, _ = store.read_lines(redis_client, build["id"], 0, 10)
     assert done["state"] == "succeeded"
     assert lines[0] == value and lines[2] == "files "

@@ -33,7 +33,8 @@ def test_secrets_are_masked_everywhere_but_reach_the_command(app, monkeypatch):
     client = app.extensions["buildtail"].redis
     web.post(f"/api/builds/{build['id']}/cancel")  # the session worker must not run it
     record = store.create_build(client, "secret", {"TOKEN": TOKEN, "NAME": "public"}, {"TOKEN"})
-    done = execute_build(client, record["id"], app.extensions["buildtail"].recipes, app.config)
+    done = execute_build(client, record["id"], app.extensions["buildtail"].recipes,
+                         app.extensions["buildtail"].settings)
     assert done["state"] == "succeeded"
     lines, _ = store.read_lines(client, record["id"], 0, 10)
     assert lines == ["token is ***", "deploy key is ***", "twice: ******", "visible: public"]

@@ -3,6 +3,8 @@ that every request passes."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from app.security import HostCheck
@@ -78,3 +80,23 @@ def test_numbers_of_thousands_of_digits_are_refused_in_one_short_sentence():
             load_settings(environ={name: "9" * 5000})
         assert len(str(refused.value)) < 100 and name in str(refused.value)
     assert load_settings(environ={"MAX_LOG_BYTES": "134217728"})["MAX_LOG_BYTES"] == 134217728
+
+
+def test_settings_are_converted_once_and_refused_with_a_sentence():
+    settings = load_settings({"MAX_LOG_BYTES": "20000", "SECURE_COOKIES": "yes"},
+                             {"LEASE_SECONDS": "9"})
+    assert (settings.MAX_LOG_BYTES, settings.LEASE_SECONDS) == (20000, 9)
+    assert settings.SECURE_COOKIES is True
+    assert settings.retention_seconds == settings.LOG_RETENTION_DAYS * 86400
+    assert dict(settings)["PORT"] == settings.PORT  # a mapping too, for app.config
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.PORT = 1
+    for overrides, sentence in [
+        ({"LEASE_SECONDS": "soon"}, "LEASE_SECONDS must be a whole number"),
+        ({"LEASE_SECONDS": 0}, "LEASE_SECONDS must be positive"),
+        ({"PORT": 70000}, "PORT must be at most 65535"),
+        ({"MAX_LOG_BYTES": 1.5}, "MAX_LOG_BYTES must be a whole number"),
+        ({"LEASE_SECOND": "6"}, "unknown setting LEASE_SECOND"),
+    ]:
+        with pytest.raises(ConfigError, match=sentence):
+            load_settings(overrides, {})
