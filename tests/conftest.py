@@ -13,6 +13,7 @@ import redis
 from app import create_app, store
 from tests.support import (
     TEST_RECIPES,
+    PrivateRedis,
     Service,
     free_port,
     redis_server_binary,
@@ -85,3 +86,18 @@ def client(app):
 @pytest.fixture
 def redis_client(settings) -> redis.Redis:
     return redis.Redis.from_url(settings["REDIS_URL"])
+
+
+@pytest.fixture
+def private_stack(tmp_path, log_dir):
+    """Its own Redis, server and worker, so no other worker picks up its builds and
+    stopping any of them touches no other test."""
+    private_redis = PrivateRedis(tmp_path, log_dir)
+    private_redis.start()
+    settings = private_redis.settings()
+    server, url = start_server(settings, log_dir)
+    worker = start_worker(settings, log_dir, concurrency=1)
+    yield private_redis, url, worker
+    worker.stop()
+    server.stop()
+    private_redis.stop()

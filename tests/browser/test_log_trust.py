@@ -16,10 +16,7 @@ from playwright.sync_api import expect
 from app import archive, store
 from tests.browser.support import assert_every_line_once, start, wait_for_lines
 from tests.support import (
-    PrivateRedis,
     run_cli,
-    start_server,
-    start_worker,
     wait_for_state,
     wait_until,
 )
@@ -27,20 +24,6 @@ from tests.support import (
 pytestmark = pytest.mark.browser
 
 RED = "rgb(207, 34, 46)"  # --bad
-
-
-@pytest.fixture
-def private_stack(tmp_path, log_dir):
-    """Its own Redis, server and worker, so stopping them touches no other test."""
-    private_redis = PrivateRedis(tmp_path, log_dir)
-    private_redis.start()
-    settings = private_redis.settings()
-    server, url = start_server(settings, log_dir)
-    worker = start_worker(settings, log_dir, concurrency=1)
-    yield private_redis, url, worker
-    worker.stop()
-    server.stop()
-    private_redis.stop()
 
 
 def expect_verified(page, lines: int) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -27,6 +28,16 @@ from tests.support import (
 pytestmark = pytest.mark.integration
 
 BUILDTAIL = Path(sys.executable).parent / "buildtail"
+
+
+def tail_heard(url: str, build_id: int) -> tuple[subprocess.Popen, list[str], threading.Thread]:
+    """``builds tail`` running, and the lines it says on standard error as they come."""
+    tail = cli(url, "tail", str(build_id))
+    said: list[str] = []
+    reader = threading.Thread(target=lambda: said.extend(tail.stderr), daemon=True)
+    reader.start()
+    return tail, said, reader
+
 
 def assert_one_line_error(err: str, *words: str) -> None:
     assert "Traceback" not in err, err
@@ -162,10 +173,7 @@ def test_tail_waits_out_a_redis_outage(tmp_path, log_dir):
         finally:
             worker.stop()
         private_redis.stop()
-        tail = cli(url, "tail", str(build["id"]))
-        said = []
-        reader = threading.Thread(target=lambda: said.extend(tail.stderr), daemon=True)
-        reader.start()
+        tail, said, reader = tail_heard(url, build["id"])
         wait_until(lambda: said, 60, "the tail to say something")
         # The server acks a subscribe it cannot serve for want of Redis with that error.
         assert said[0] == "buildtail: Redis unavailable — retrying\n", said
@@ -196,10 +204,7 @@ def test_tail_says_when_the_worker_stops_reporting_and_when_it_is_back(tmp_path,
     try:
         build = requests.post(f"{url}/api/builds", json={
             "recipe": "gated", "params": {"RUNS": "5,5", "GATES": str(gate)}}).json()
-        tail = cli(url, "tail", str(build["id"]))
-        said = []
-        reader = threading.Thread(target=lambda: said.extend(tail.stderr), daemon=True)
-        reader.start()
+        tail, said, reader = tail_heard(url, build["id"])
         first_line = tail.stdout.readline()
         os.killpg(worker.pid, signal.SIGSTOP)  # the build's command has its own group
         try:

@@ -9,29 +9,12 @@ import requests
 
 from app import store
 from tests.support import (
-    PrivateRedis,
-    start_server,
-    start_worker,
     wait_for_state,
     wait_until,
 )
 from tests.viewer import Viewer
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def private_stack(tmp_path, log_dir):
-    """Its own Redis, server and worker, so no other worker can pick up its builds."""
-    private_redis = PrivateRedis(tmp_path, log_dir)
-    private_redis.start()
-    settings = private_redis.settings()
-    server, url = start_server(settings, log_dir)
-    worker = start_worker(settings, log_dir, concurrency=1)
-    yield private_redis, url, worker
-    worker.stop()
-    server.stop()
-    private_redis.stop()
 
 
 def watched_slow_build(url: str, lines: str, delay: str) -> tuple[dict, Viewer]:
