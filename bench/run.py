@@ -24,6 +24,7 @@ from bench import pipeline, trust, viewer  # noqa: E402
 from bench.stack import Stack  # noqa: E402
 
 SCENARIOS = {**pipeline.SCENARIOS, **viewer.SCENARIOS, **trust.SCENARIOS}
+STACK_OPTIONS = {**pipeline.STACK_OPTIONS, **trust.STACK_OPTIONS}
 RESULTS = HERE / "RESULTS.md"
 
 
@@ -67,7 +68,7 @@ def main() -> int:
     rows = []
     for name in chosen:
         print(f"running {name}...", flush=True)
-        with Stack(**pipeline.STACK_OPTIONS.get(name, {})) as stack:
+        with Stack(**STACK_OPTIONS.get(name, {})) as stack:
             for figure, value, target in SCENARIOS[name](stack):
                 rows.append((name, figure, value, target))
                 print(f"  {figure}: {value} (target {target})", flush=True)

@@ -5,19 +5,27 @@
   the page's own module), against the same log's ingest time.
 - worker-lost: a worker killed with SIGKILL mid-build, three times; the time
   from the kill to the build's `worker lost`.
+- sign-in: /healthz's median answer time while four clients post failed
+  sign-ins, from one address (the limit stops them) and from many (every
+  attempt is hashed).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import zlib
 from pathlib import Path
+
+import requests
+from werkzeug.security import generate_password_hash
 
 from app import archive, store
 from bench.pipeline import INGEST_LINES, seconds_between
@@ -127,4 +135,61 @@ def worker_lost(stack) -> list[tuple[str, str, str]]:
     ]
 
 
-SCENARIOS = {"checksum": checksum, "worker-lost": worker_lost}
+SIGN_IN_CLIENTS, SIGN_IN_SECONDS = 4, 10.0
+
+
+def healthz_median_ms(url: str, seconds: float) -> tuple[float, int]:
+    times, end = [], time.monotonic() + seconds
+    while time.monotonic() < end:
+        started = time.monotonic()
+        requests.get(url + "/healthz", timeout=60)
+        times.append((time.monotonic() - started) * 1000)
+        time.sleep(0.05)
+    return statistics.median(times), len(times)
+
+
+def hammer_sign_in(url: str, index: int, spread: bool, stop: threading.Event,
+                   answers: dict[int, int]) -> None:
+    """Failed sign-ins until ``stop``: as one client, or each as a new address and name."""
+    session = requests.Session()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', session.get(url + "/login").text)[1]
+    attempt = 0
+    while not stop.is_set():
+        attempt += 1
+        headers = {"X-Forwarded-For": f"10.{index}.{attempt // 250 % 250}.{attempt % 250}"}
+        name = f"nobody-{index}-{attempt}" if spread else "nobody"
+        status = session.post(url + "/login", headers=headers if spread else {}, timeout=120,
+                              data={"name": name, "password": "wrong", "csrf_token": token}
+                              ).status_code
+        answers[status] = answers.get(status, 0) + 1
+
+
+def sign_in_load(url: str, spread: bool) -> str:
+    stop, answers = threading.Event(), {}
+    clients = [threading.Thread(target=hammer_sign_in, args=(url, i, spread, stop, answers))
+               for i in range(SIGN_IN_CLIENTS)]
+    for client in clients:
+        client.start()
+    time.sleep(0.5)
+    median, samples = healthz_median_ms(url, SIGN_IN_SECONDS)
+    stop.set()
+    for client in clients:
+        client.join()
+    told = ", ".join(f"{count} × {status}" for status, count in sorted(answers.items()))
+    return f"{median:.1f} ms ({samples} samples; sign-ins answered {told})"
+
+
+def sign_in(stack) -> list[tuple[str, str, str]]:
+    idle, _ = healthz_median_ms(stack.url, 3)
+    return [
+        ("/healthz median, idle", f"{idle:.1f} ms", "—"),
+        (f"  while {SIGN_IN_CLIENTS} clients fail to sign in from one address",
+         sign_in_load(stack.url, spread=False), "≈ idle"),
+        (f"  while {SIGN_IN_CLIENTS} clients fail to sign in from many addresses and names",
+         sign_in_load(stack.url, spread=True), "≈ idle"),
+    ]
+
+
+SCENARIOS = {"checksum": checksum, "worker-lost": worker_lost, "sign-in": sign_in}
+# The sign-in scenario's stack has a user (password "secret").
+STACK_OPTIONS = {"sign-in": {"AUTH_USERS": "alice:" + generate_password_hash("secret")}}
