@@ -78,14 +78,22 @@ def test_a_changed_stored_line_shows_a_mismatch_in_red(server, worker, client, p
     expect(page.locator("#build")).to_have_attribute("data-integrity", "mismatch", timeout=30_000)
 
 
-def test_redis_away_is_shown_and_the_log_ends_whole(private_stack, page):
-    private_redis, url, _ = private_stack
+def watch_slow_build(page, url: str, lines: int, seen: int) -> int:
+    """Start a build printing ``lines`` lines 50 ms apart and watch it in ``page``
+    until it shows ``seen`` of them; returns its id."""
     response = page.request.post(
-        f"{url}/api/builds", data={"recipe": "slow", "params": {"LINES": "300", "DELAY": "0.05"}}
+        f"{url}/api/builds",
+        data={"recipe": "slow", "params": {"LINES": str(lines), "DELAY": "0.05"}},
     )
     build = response.json()["id"]
     page.goto(f"{url}/builds/{build}")
-    wait_for_lines(page, 40)
+    wait_for_lines(page, seen)
+    return build
+
+
+def test_redis_away_is_shown_and_the_log_ends_whole(private_stack, page):
+    private_redis, url, _ = private_stack
+    watch_slow_build(page, url, 300, seen=40)
     expect(page.locator("#connection")).to_have_text("live")
     private_redis.stop()
     connection = page.locator("#connection")
@@ -102,12 +110,7 @@ def test_redis_away_is_shown_and_the_log_ends_whole(private_stack, page):
 
 def test_a_frozen_worker_is_shown_counting_then_live_again(private_stack, page):
     _, url, worker = private_stack
-    response = page.request.post(
-        f"{url}/api/builds", data={"recipe": "slow", "params": {"LINES": "200", "DELAY": "0.05"}}
-    )
-    build = response.json()["id"]
-    page.goto(f"{url}/builds/{build}")
-    wait_for_lines(page, 20)
+    watch_slow_build(page, url, 200, seen=20)
     os.killpg(worker.pid, signal.SIGSTOP)  # the worker and its build, frozen
     try:
         connection = page.locator("#connection")
