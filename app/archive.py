@@ -241,13 +241,11 @@ def read_log(
     record names: the one reader of logs for pages, the API and socket replays."""
     if limit <= 0:
         return [], []
-    asked = min(limit, PROBE_LINES) if max_bytes else limit
-    stored = store.read_stored(client, build_id, after, asked)
+    stored = store.read_stored(client, build_id, after,
+                               min(limit, PROBE_LINES) if max_bytes else limit)
     if stored.entries or stored.in_redis or stored.archive is None:
-        entries = stored.entries
-        if max_bytes and len(entries) == asked < limit:
-            entries = _read_more(client, build_id, after, limit, max_bytes, entries)
-        return store.decode_entries(within(entries, max_bytes))
+        return store.decode_entries(
+            _read_on(client, build_id, after, limit, max_bytes, stored.entries))
     found = read_archive(directory, stored.archive, build_id, stored.uid, after, limit, max_bytes)
     return found or ([], [])
 
@@ -257,20 +255,21 @@ def read_entries_within(
 ) -> list[bytes]:
     """Stored entries ``after``+1.. from Redis: at most ``limit``, and ``max_bytes``
     of them (at least one)."""
-    entries = store.read_entries(client, build_id, after, min(limit, PROBE_LINES))
-    if len(entries) == min(limit, PROBE_LINES) < limit:
-        entries = _read_more(client, build_id, after, limit, max_bytes, entries)
-    return within(entries, max_bytes)
+    probe = store.read_entries(client, build_id, after, min(limit, PROBE_LINES))
+    return _read_on(client, build_id, after, limit, max_bytes, probe)
 
 
-def _read_more(
-    client: redis.Redis, build_id: int, after: int, limit: int, max_bytes: int,
-    entries: list[bytes],
+def _read_on(
+    client: redis.Redis, build_id: int, after: int, limit: int, max_bytes: int | None,
+    probe: list[bytes],
 ) -> list[bytes]:
-    """Read on from a first probe, each time as many entries as the bytes left
-    hold at the average size so far: a log of long lines never costs a full
-    ``limit`` of them in memory."""
-    size = sum(map(len, entries))
+    """From ``probe`` (the first PROBE_LINES entries read, or all ``limit`` without
+    ``max_bytes``), read on, each time as many entries as the bytes left hold at
+    the average size so far, then cut to ``max_bytes``: a log of long lines never
+    costs a full ``limit`` of them in memory."""
+    if max_bytes is None or len(probe) < min(limit, PROBE_LINES):
+        return within(probe, max_bytes)
+    entries, size = probe, sum(map(len, probe))
     while len(entries) < limit and size < max_bytes:
         average = max(1, size // len(entries))
         asked = min(limit - len(entries), max(1, (max_bytes - size) // average))
@@ -279,7 +278,7 @@ def _read_more(
         size += sum(map(len, more))
         if len(more) < asked:
             break
-    return entries
+    return within(entries, max_bytes)
 
 
 def archive_pending(

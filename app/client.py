@@ -8,12 +8,13 @@ handles them on the thread that read them: the CLI and the tests use it.
 
 from __future__ import annotations
 
-import zlib
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import Any
 
 import engineio
 import socketio
+
+from app.store import log_crc32
 
 
 class InOrderEngineIO(engineio.Client):
@@ -36,13 +37,10 @@ class LogChecksum:
         self.value = 0
         self.lines = 0
 
-    def add(self, lines: Iterable[str]) -> None:
+    def add(self, lines: Sequence[str]) -> None:
         """Take in the next lines, as received (before any change made for a terminal)."""
-        for line in lines:
-            # surrogatepass: a line the server could not encode must not crash the tail;
-            # the checksum then differs, which is the truth.
-            self.value = zlib.crc32(line.encode("utf-8", "surrogatepass") + b"\n", self.value)
-            self.lines += 1
+        self.value = log_crc32(lines, self.value)
+        self.lines += len(lines)
 
     def differs_from(self, build: dict[str, Any]) -> bool | None:
         """True or False once the finished ``build`` records a checksum; None when it

@@ -95,6 +95,11 @@ class Channel:
     def idle(self) -> bool:
         return not self.subs and not self.followers
 
+    def announce(self) -> None:
+        """Wake the followers waiting on the channel's news."""
+        news, self.news = self.news, gevent.event.Event()
+        news.set()
+
 
 class Relay:
     """Reads one pub/sub connection and emits to the Socket.IO clients of this process."""
@@ -226,8 +231,7 @@ class Relay:
             build_id = store.build_id_of_channel(name)
             channel = self.channels.get(build_id)
             if channel is not None:
-                news, channel.news = channel.news, gevent.event.Event()
-                news.set()
+                channel.announce()
                 self._dispatch(channel, data)
         elif kind == "subscribe":
             build_id = store.build_id_of_channel(name)
@@ -239,8 +243,7 @@ class Relay:
                 # published while we were away, so everyone re-reads the list.
                 for sub in list(channel.subs.values()):
                     self._resync(sub)
-                news, channel.news = channel.news, gevent.event.Event()
-                news.set()
+                channel.announce()
             channel.ready.set()
 
     def _dispatch(self, channel: Channel, data: dict) -> None:
