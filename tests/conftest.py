@@ -101,3 +101,12 @@ def private_stack(tmp_path, log_dir):
     worker.stop()
     server.stop()
     private_redis.stop()
+
+
+@pytest.fixture
+def private_app(tmp_path, log_dir):
+    """An app on a Redis of its own: no server's archiver takes its builds first."""
+    private_redis = PrivateRedis(tmp_path, log_dir)
+    private_redis.start()
+    yield create_app({**private_redis.settings(), "ASYNC_MODE": "threading"})
+    private_redis.stop()

@@ -6,7 +6,7 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from app import archive, create_app, store
+from app import archive, store
 from app.execution import execute_build
 from tests.support import PrivateRedis, start_server, start_worker, wait_for_state, wait_until
 
@@ -50,15 +50,6 @@ def test_archiving_resumes_once_archive_dir_is_writable_again(tmp_path, log_dir)
         worker.stop()
         server.stop()
         private_redis.stop()
-
-
-@pytest.fixture
-def private_app(tmp_path, log_dir):
-    """An app on a Redis of its own: no server's archiver takes its builds first."""
-    private_redis = PrivateRedis(tmp_path, log_dir)
-    private_redis.start()
-    yield create_app({**private_redis.settings(), "ASYNC_MODE": "threading"})
-    private_redis.stop()
 
 
 def test_a_log_changed_in_redis_is_seen_and_never_archived(private_app):
