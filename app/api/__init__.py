@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from app import store
+from app.api import diff, marks
+from app.api.common import (
+    MAX_DIGITS,
+    BadRequest,
+    error_response,
+    json_body,
+    known_build,
+    query_int,
+)
 from app.archive import read_log
 from app.auth import operator_required, viewer_required
 from app.builds import AlreadyFinished, QueueError, cancel_build, services, start_build
@@ -17,24 +25,13 @@ from app.recipes import RecipeError
 log = logging.getLogger(__name__)
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+# Routes of their own modules, under /api and with the refusals below.
+bp.register_blueprint(marks.bp)
+bp.register_blueprint(diff.bp)
 
 DEFAULT_LIST_LIMIT = 20
 MAX_LIST_LIMIT = 200
 DEFAULT_LOG_LIMIT = 1000
-# Ids and line numbers stay below 2**53: 16 digits. Longer query values are refused
-# (or clamped) before int(), which raises on 4,300 digits or more.
-MAX_DIGITS = 16
-
-
-class BadRequest(Exception):
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
-def error_response(message: str, status: int) -> tuple[Response, int]:
-    return jsonify(error=message), status
 
 
 @bp.errorhandler(BadRequest)
@@ -59,37 +56,6 @@ def http_error(error: HTTPException) -> tuple[Response, int]:
     message = messages.get(error.code, error.description or error.name)
     log.warning("API %s %s: %s %s", request.method, request.path, error.code, message)
     return error_response(message, error.code or 400)
-
-
-def query_int(name: str, default: int, minimum: int, maximum: int, clamp: bool = False) -> int:
-    """A whole-number query argument; with ``clamp``, one above ``maximum`` means the maximum
-    (as GitHub's and GitLab's APIs treat page sizes)."""
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    digits = raw.isascii() and raw.isdigit()
-    if digits and clamp and (len(raw) > MAX_DIGITS or int(raw) > maximum):
-        return maximum
-    if not digits or len(raw) > MAX_DIGITS or not minimum <= int(raw) <= maximum:
-        raise BadRequest(f"{name} must be a whole number from {minimum} to {maximum}")
-    return int(raw)
-
-
-def json_body() -> dict[str, Any]:
-    try:
-        body = request.get_json(silent=True)
-    except RecursionError:
-        raise BadRequest("the JSON body is nested too deeply") from None
-    if not isinstance(body, dict):
-        raise BadRequest("the body must be a JSON object, sent as application/json")
-    return body
-
-
-def known_build(build_id: int) -> dict[str, Any]:
-    build = store.get_build(services().redis, build_id)
-    if build is None:
-        raise BadRequest(f"build {build_id} does not exist", 404)
-    return build
 
 
 @bp.get("/recipes")
