@@ -49,8 +49,9 @@ def start_build(recipe_name: Any, params: Any) -> dict[str, Any]:
     return build
 
 
-def cancel_build(build_id: int) -> dict[str, Any] | None:
-    """Cancel a queued build at once, or ask its worker to stop a running one.
+def cancel_build(build_id: int, by: str | None = None) -> dict[str, Any] | None:
+    """Cancel a queued build at once, or ask its worker to stop a running one;
+    ``by`` is the signed-in user who asked, kept as ``cancelled_by``.
 
     Returns the build record (None if unknown); raises AlreadyFinished.
     """
@@ -59,6 +60,8 @@ def cancel_build(build_id: int) -> dict[str, Any] | None:
     if build is None:
         return None
     if build["state"] == store.QUEUED:
+        if by:
+            store.request_cancel(client, build_id, by)  # records who, for the record
         cancelled = store.finish_build(client, build_id, store.CANCELLED,
                                        from_states=[store.QUEUED], retention_seconds=_retention())
         if cancelled is not None:
@@ -67,7 +70,7 @@ def cancel_build(build_id: int) -> dict[str, Any] | None:
         build = store.get_build(client, build_id)  # it started meanwhile
     if build["state"] in store.FINISHED_STATES:
         raise AlreadyFinished(build)
-    store.request_cancel(client, build_id)
+    store.request_cancel(client, build_id, by)
     log.info("build %s: cancel requested", build_id)
     return build
 

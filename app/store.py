@@ -31,6 +31,7 @@ import functools
 import json
 import re
 import secrets
+import signal
 import time
 import zlib
 from collections.abc import Iterable, Sequence
@@ -224,9 +225,21 @@ def build_json(fields: dict, lines: int) -> dict[str, Any]:
         "finished_at": get("finished_at") or None,
         "lines": lines,
     }
+    if get("cancelled_by"):
+        build["cancelled_by"] = get("cancelled_by")
+    if build["exit_code"] is not None and build["exit_code"] < 0:
+        build["signal"] = signal_name(-build["exit_code"])
     if build["state"] in FINISHED_STATES:
         build["log_crc32"] = _finished_crc(get, lines)
     return build
+
+
+def signal_name(number: int) -> str:
+    """``SIGTERM`` for 15: the words for a command's negative exit code."""
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 def _finished_crc(get, lines: int) -> int | None:
@@ -526,9 +539,21 @@ def finish_build(
                       retention_seconds=retention_seconds)
 
 
-def request_cancel(client: redis.Redis, build_id: int) -> None:
-    """Ask the worker running the build to stop it; it checks between batches."""
-    client.hset(build_key(build_id), "cancel_requested", "1")
+def request_cancel(client: redis.Redis, build_id: int, by: str | None = None) -> None:
+    """Ask the worker running the build to stop it; it checks between batches.
+    ``by`` is who asked (a signed-in user), kept for the build's record."""
+    fields = {"cancel_requested": "1"}
+    if by:
+        fields["cancelled_by"] = by
+    client.hset(build_key(build_id), mapping=fields)
+
+
+def publish_partial(client: redis.Redis, build_id: int, line: int, text: str) -> None:
+    """Tell viewers what line ``line`` shows so far, while it has no newline yet
+    (a progress bar redrawn with carriage returns). Nothing is stored: the
+    line itself is appended once it ends."""
+    message = json.dumps({"type": "partial", "line": line, "text": text})
+    client.publish(build_channel(build_id), message)
 
 
 def cancel_requested(client: redis.Redis, build_id: int) -> bool:

@@ -19,6 +19,7 @@ from app.api.common import (
 )
 from app.archive import read_log
 from app.auth import operator_required, viewer_required
+from app.auth.identity import current_user
 from app.builds import AlreadyFinished, QueueError, cancel_build, services, start_build
 from app.recipes import RecipeError
 
@@ -115,7 +116,7 @@ def show_log(build_id: int) -> Response:
 @operator_required
 def cancel(build_id: int) -> tuple[Response, int]:
     try:
-        build = cancel_build(build_id)
+        build = cancel_build(build_id, current_user())
     except AlreadyFinished as finished:
         message = f"build {build_id} has already finished ({finished.build['state']})"
         raise BadRequest(message, 409) from None

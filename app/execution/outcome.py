@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 from dataclasses import dataclass
 
 from app import store
@@ -20,9 +19,5 @@ def describe_exit(code: int) -> Outcome:
     if code == 0:
         return Outcome(store.SUCCEEDED, None, 0)
     if code < 0:
-        try:
-            name = signal.Signals(-code).name
-        except ValueError:
-            name = f"signal {-code}"
-        return Outcome(store.FAILED, f"killed by {name}", code)
+        return Outcome(store.FAILED, f"killed by {store.signal_name(-code)}", code)
     return Outcome(store.FAILED, f"exit code {code}", code)
