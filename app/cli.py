@@ -24,6 +24,7 @@ import click
 import socketio
 
 from app.client import InOrderClient, Liveness, LogChecksum
+from app.outcome_words import outcome_words
 from app.store import FINISHED_STATES
 
 EXIT_SUCCEEDED, EXIT_FAILED, EXIT_ERROR, EXIT_DIFFERS = 0, 1, 2, 3
@@ -269,7 +270,8 @@ class Tail:
 
 
 def follow(build_id: int) -> NoReturn:
-    """Tail the build to its end, say how it ended, and exit with the matching code."""
+    """Tail the build to its end, say how it ended (in the page's words), and exit with
+    the matching code."""
     try:
         tail = Tail(build_id, sys.stdout)
         build = tail.run()
@@ -281,7 +283,7 @@ def follow(build_id: int) -> NoReturn:
             f"{build['log_crc32']}); fetch it again: {server_url()}/builds/{build_id}/log.txt")
         sys.exit(EXIT_DIFFERS)
     state = build["state"]
-    ending = f"{state} ({build['reason']})" if build.get("reason") else state
+    ending = outcome_words(build) or state
     say(f"#{build_id} {ending} · {tail.have} lines" + (" · verified" if differs is False else ""))
     sys.exit(EXIT_SUCCEEDED if state == "succeeded" else EXIT_FAILED)
 
