@@ -21,6 +21,17 @@ def _char_boundary(data: bytes, limit: int) -> int:
     return cut if cut > limit - 4 and cut > 0 else limit
 
 
+def _without_cut_character(data: bytes) -> bytes:
+    """``data`` less a UTF-8 sequence that its end cuts short (the rest is still to come)."""
+    for back in range(1, min(4, len(data)) + 1):
+        byte = data[-back]
+        if byte & 0xC0 == 0x80:  # a continuation byte: its lead is further back
+            continue
+        needed = 1 if byte < 0xC0 or byte >= 0xF8 else 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+        return data[:-back] if needed > back else data
+    return data
+
+
 def decode_line(raw: bytes) -> str:
     """Bytes of one line as text: invalid UTF-8 becomes U+FFFD, never an error."""
     if raw.endswith(b"\r"):
@@ -72,6 +83,19 @@ class LineSplitter:
             if text.endswith("\r"):
                 text = text[:-1]
         return text.split("\n")
+
+    def showing(self) -> str | None:
+        """What the unfinished line shows now if carriage returns redraw it (a progress
+        bar): its last state that is not empty, as a terminal or the page shows it
+        (a character the output has only begun shows once it is whole).
+        None for an unfinished line without a carriage return, which shows as it ends."""
+        if b"\r" not in self._partial:
+            return None
+        for state in reversed(bytes(self._partial).split(b"\r")):
+            shown = _without_cut_character(state).decode("utf-8", "replace")
+            if shown:
+                return shown
+        return None
 
     def finish(self) -> list[str]:
         """The unterminated last line, if the command ended without a newline."""
@@ -296,6 +320,19 @@ class SecretMasker:
         for index in self._suspect_lines(masked):
             result[index] = self._mask_split(result[index])
         return result
+
+    def mask_unfinished(self, text: str) -> str:
+        """What a line that has no newline yet may show: masked as a stored line is,
+        less an end that could be the start of a copy whose rest is still to come
+        (a read of the output can stop halfway through a secret)."""
+        text = self.mask([text])[0]
+        cut = 0
+        for copy in self.copies:
+            for size in range(min(len(copy) - 1, len(text)), cut, -1):
+                if text.endswith(copy[:size]):
+                    cut = size
+                    break
+        return text[: len(text) - cut]
 
     def _suspect_lines(self, text: str) -> set[int]:
         """The indexes of the lines of ``text`` where a copy split by escapes or

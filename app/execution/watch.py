@@ -41,7 +41,9 @@ def batch_limits(settings: Settings) -> BatchLimits:
 
 class CommandWatch:
     """Reads a started command's output in batches and writes each to the log;
-    between batches, looks at cancel and timeout. Holds the build's lease meanwhile."""
+    between batches, looks at cancel and timeout, and tells viewers what a line
+    redrawn by carriage returns shows before its newline comes. Holds the
+    build's lease meanwhile."""
 
     def __init__(
         self, client: redis.Redis, build_id: int, process: subprocess.Popen, writer: LogWriter,
@@ -61,6 +63,7 @@ class CommandWatch:
         self.last_write = 0.0
         self.exited_at: float | None = None
         self.stopped: Outcome | None = None
+        self.partial_shown: tuple[int, str] | None = None
 
     def run(self) -> Outcome:
         """Until the output ends; then how the command ended."""
@@ -68,6 +71,7 @@ class CommandWatch:
         try:
             while self._write_next_batch():
                 self._check()
+                self._show_unfinished()
             self.writer.finish()
         except store.NotRunning:
             log.warning("build %s was finished elsewhere; stopping its command", self.build_id)
@@ -95,6 +99,24 @@ class CommandWatch:
         if not batch.lines and self.process.poll() is not None:
             return self._wait_for_the_pipe()
         return True
+
+    def _show_unfinished(self) -> None:
+        """Publish what the next line shows so far (a progress bar), masked, when it
+        changed. The reader looks at it every quarter of a second at most; nothing
+        is stored, and the line itself is written as usual when its newline comes."""
+        showing = self.reader.unfinished()
+        if showing is None or self.writer.budget.truncated:
+            return
+        line = self.writer.written + 1
+        text = self.writer.masker.mask_unfinished(showing)
+        if not text or (line, text) == self.partial_shown:
+            return
+        self.partial_shown = (line, text)
+        try:
+            store.publish_partial(self.client, self.build_id, line, text)
+        except redis.RedisError as error:  # the line itself comes when Redis is back
+            log.debug("build %s: progress of line %s not published: %s",
+                      self.build_id, line, error)
 
     def _wait_for_the_pipe(self) -> bool:
         """The leader is gone; anything it left in its group would keep the pipe
