@@ -15,6 +15,17 @@ Why no viewer ever misses or repeats a line:
    that would leave a gap (a message lost while Redis was away) sends the
    subscriber back to re-read the list from its cursor.
 
+What rides along with live lines, and what does not count as one: a live
+``lines`` event carries the batch's ``annotations`` and ``steps`` when the
+worker's batch header has them (``messages.live_extras``); lines re-read from
+the list or the archive carry none, the page asks the API for those. A batch
+of no lines (the steps still open when a log ends) goes as a ``lines`` event
+of no lines, to viewers that have every line before it. A ``partial`` message
+(what line N shows before its newline, a progress bar) goes only to viewers
+whose newest line is N-1 and who have nothing waiting: it is never buffered,
+never counted and never moves a cursor. A message of no known shape is
+logged and dropped, and the reader reads on.
+
 Why a viewer is never told "live" while no line can come: every subscriber
 gets a ``health`` event when it subscribes, every HEARTBEAT_SECONDS and at
 once when this process loses or regains Redis, saying whether Redis answers
@@ -39,6 +50,7 @@ from app import store
 from app.archive import read_log
 from app.background import guarded
 from app.sockets.cursor import GAP, is_newer_state, new_part
+from app.sockets.messages import LINES, PARTIAL, STATUS, kind_of, live_extras
 
 log = logging.getLogger(__name__)
 
@@ -222,17 +234,17 @@ class Relay:
         if kind == "message":
             try:
                 data = store.decode_event(message["data"])
-            except ValueError:
+            except (ValueError, AttributeError):  # not JSON, or JSON but no object
                 log.error("ignoring a malformed message on %s", name)
                 return
             if name == store.EVENTS:
-                self.socketio.emit("build", data["build"], namespace=NAMESPACE, to=FOLLOWERS_ROOM)
+                if isinstance(data.get("build"), dict):
+                    self.socketio.emit("build", data["build"], namespace=NAMESPACE,
+                                       to=FOLLOWERS_ROOM)
                 return
-            build_id = store.build_id_of_channel(name)
-            channel = self.channels.get(build_id)
+            channel = self.channels.get(store.build_id_of_channel(name))
             if channel is not None:
-                channel.announce()
-                self._dispatch(channel, data)
+                self._dispatch(channel, data, name)
         elif kind == "subscribe":
             build_id = store.build_id_of_channel(name)
             channel = self.channels.get(build_id)
@@ -246,10 +258,18 @@ class Relay:
                 channel.announce()
             channel.ready.set()
 
-    def _dispatch(self, channel: Channel, data: dict) -> None:
-        if data.get("type") == "lines":
+    def _dispatch(self, channel: Channel, data: dict, name: str) -> None:
+        kind = kind_of(data)
+        if kind is None:
+            log.warning("ignoring a message of no known shape on %s (type %.40r)",
+                        name, data.get("type"))
+        elif kind == PARTIAL:
+            self._dispatch_partial(channel, data)
+        elif kind == LINES:
+            channel.announce()
             self._dispatch_lines(channel, data)
-        elif data.get("type") == "status":
+        elif kind == STATUS:
+            channel.announce()
             for sub in list(channel.subs.values()):
                 if sub.syncing:
                     self._buffer(sub, data, 0, 0)
@@ -258,9 +278,13 @@ class Relay:
 
     def _dispatch_lines(self, channel: Channel, data: dict) -> None:
         first, lines, times = data["first"], data["lines"], data["times"]
+        if not lines:
+            self._dispatch_marks(channel, data)
+            return
         if self.metrics is not None and times:
             self.metrics.relay_lag.observe(max(0.0, time.time() - times[-1] / 1000))
         in_step = []
+        extras = live_extras(data, first)
         size = sum(map(len, lines))
         for sub in list(channel.subs.values()):
             if sub.syncing:
@@ -281,13 +305,39 @@ class Relay:
                 in_step.append(sub.sid)
                 sub.sent = first + len(lines) - 1
             else:
-                self._emit_lines(
-                    sub.sid, channel.build_id, first + skip, lines[skip:], times[skip:]
-                )
+                self._emit_lines(sub.sid, channel.build_id, first + skip, lines[skip:],
+                                 times[skip:], live_extras(data, first + skip))
                 sub.sent = first + len(lines) - 1
         if in_step:
             # One packet, encoded once, for every subscriber that was in step.
-            self._emit_lines(in_step, channel.build_id, first, lines, times)
+            self._emit_lines(in_step, channel.build_id, first, lines, times, extras)
+
+    def _dispatch_marks(self, channel: Channel, data: dict) -> None:
+        """A batch of no lines, only step records (the steps still open when the log
+        ended): a ``lines`` event of no lines, to each viewer that has every line."""
+        if not live_extras(data, data["first"]):
+            return
+        in_step = []
+        for sub in list(channel.subs.values()):
+            if sub.syncing:
+                self._buffer(sub, data, 0, 0)
+            elif sub.sent == data["first"] - 1:
+                in_step.append(sub.sid)
+            elif sub.sent < data["first"] - 1:
+                self._resync(sub)
+        if in_step:
+            self._emit_lines(in_step, channel.build_id, data["first"], [], [],
+                             live_extras(data, data["first"]))
+
+    def _dispatch_partial(self, channel: Channel, data: dict) -> None:
+        """What line N shows so far, to the viewers whose newest line is N-1 and who
+        have nothing waiting: a progress state is only worth showing at once."""
+        line = data["line"]
+        to = [sub.sid for sub in channel.subs.values()
+              if not sub.syncing and sub.sent == line - 1 and not self._behind(sub.sid, 2)]
+        if to:
+            payload = {"build": channel.build_id, "line": line, "text": data["text"]}
+            self.socketio.emit("partial", payload, namespace=NAMESPACE, to=to)
 
     # -- subscribers ---------------------------------------------------------
 
@@ -481,11 +531,19 @@ class Relay:
                     return False
                 continue
             first, lines, times = data["first"], data["lines"], data["times"]
+            if not lines:  # step records only: for a viewer with every line before them
+                if sub.sent < first - 1:
+                    return False
+                extras = live_extras(data, first)
+                if sub.sent == first - 1 and extras:
+                    self._emit_lines(sub.sid, sub.build_id, first, [], [], extras)
+                continue
             skip = new_part(sub.sent, first, len(lines))
             if skip == GAP:
                 return False
             if skip is not None:
-                self._emit_lines(sub.sid, sub.build_id, first + skip, lines[skip:], times[skip:])
+                self._emit_lines(sub.sid, sub.build_id, first + skip, lines[skip:], times[skip:],
+                                 live_extras(data, first + skip))
                 sub.sent = first + len(lines) - 1
         sub.syncing = False
         return True
@@ -499,10 +557,15 @@ class Relay:
             self.socketio.emit("status", build, namespace=NAMESPACE, to=sub.sid)
         return True
 
-    def _emit_lines(self, to, build_id: int, first: int, lines: list, times: list) -> None:
+    def _emit_lines(
+        self, to, build_id: int, first: int, lines: list, times: list,
+        extras: dict[str, list] | None = None,
+    ) -> None:
         if self.metrics is not None:
             self.metrics.lines_relayed.inc(len(lines) * (len(to) if isinstance(to, list) else 1))
         payload = {"build": build_id, "first": first, "lines": lines, "times": times}
+        if extras:
+            payload.update(extras)
         self.socketio.emit("lines", payload, namespace=NAMESPACE, to=to)
 
     # -- health ------------------------------------------------------------------
