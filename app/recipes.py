@@ -15,6 +15,9 @@ from typing import Any
 
 import re2
 
+from app.annotations import LEVELS, PROBLEM_GROUPS
+from app.backtracking import catastrophic_part
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -109,6 +112,17 @@ class Param:
 
 
 @dataclass(frozen=True)
+class Problem:
+    """A problem pattern: a line it matches is an annotation of ``level``; its named
+    groups (file, line, col, message, title) fill the annotation's fields."""
+
+    pattern: str
+    level: str
+    # ``pattern`` compiled once, at load, with its groups.
+    matcher: Any = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class Recipe:
     name: str
     description: str
@@ -120,6 +134,8 @@ class Recipe:
     secret_env: tuple[str, ...] = ()
     # The Celery queue its builds go to; workers pick queues with -Q.
     queue: str = DEFAULT_QUEUE
+    # Problem patterns, applied to each log line as it is written.
+    problems: tuple[Problem, ...] = ()
 
     @property
     def secret_params(self) -> frozenset[str]:
@@ -259,6 +275,7 @@ def _parse_recipe(name: str, table: Any, base: Path) -> Recipe:
     queue = table.get("queue", DEFAULT_QUEUE)
     if not isinstance(queue, str) or not RECIPE_NAME.fullmatch(queue):
         raise RecipesFileError(f"{where}.queue must be a queue name (letters, digits, -_.)")
+    problems = _parse_problems(name, table.get("problems", []))
     return Recipe(
         name=name,
         description=str(table.get("description", "")),
@@ -267,7 +284,48 @@ def _parse_recipe(name: str, table: Any, base: Path) -> Recipe:
         params=params,
         secret_env=tuple(secret_env),
         queue=queue,
+        problems=problems,
     )
+
+
+def _parse_problems(recipe: str, problems: Any) -> tuple[Problem, ...]:
+    where = f"recipes.{recipe}.problems"
+    if not isinstance(problems, list):
+        raise RecipesFileError(f"{where} must be a list of {{pattern = '...', level = \"error\"}}")
+    return tuple(_parse_problem(recipe, f"{where}[{index}]", entry)
+                 for index, entry in enumerate(problems))
+
+
+def _parse_problem(recipe: str, where: str, entry: Any) -> Problem:
+    if not isinstance(entry, dict) or not isinstance(entry.get("pattern"), str):
+        raise RecipesFileError(f"{where} must be a table with a pattern (a regular expression)")
+    pattern, level = entry["pattern"], entry.get("level", "error")
+    if level not in LEVELS:
+        raise RecipesFileError(f"{where}.level must be one of {', '.join(LEVELS)}")
+    unknown = set(entry) - {"pattern", "level"}
+    if unknown:
+        raise RecipesFileError(f"{where} has unknown keys: {', '.join(sorted(unknown))}")
+    try:
+        matcher = compile_pattern(pattern, capture=True)
+    except PatternError as error:
+        raise RecipesFileError(
+            f"recipe {recipe!r}: its problem pattern {pattern} cannot be used: {error}"
+        ) from None
+    extra = set(matcher.groupindex) - set(PROBLEM_GROUPS)
+    if extra:
+        raise RecipesFileError(
+            f"recipe {recipe!r}: its problem pattern {pattern} names groups"
+            f" {', '.join(sorted(extra))}; the known ones are {', '.join(PROBLEM_GROUPS)}"
+        )
+    risky = catastrophic_part(pattern)
+    if risky is not None:
+        raise RecipesFileError(
+            f"recipe {recipe!r}: its problem pattern {pattern} would backtrack catastrophically"
+            f" in a backtracking engine (PCRE, Python, Java, JavaScript): {risky} can match the"
+            " same text in exponentially many ways; rewrite it so that no repetition holds"
+            " another that can match the same characters, as in (a+)+, (\\w*)* or (a|aa)+"
+        )
+    return Problem(pattern, level, matcher)
 
 
 def parse_recipes(text: str, base: Path) -> Recipes:
