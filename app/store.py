@@ -11,6 +11,12 @@ Layout (``buildtail:`` prefix):
                             ``archive`` names the build's archive once it is written;
                             ``log_crc32`` is the CRC-32 of the first ``crc_lines`` lines
 - ``build:<id>:lines``      list, one entry per log line: "<ms since epoch> <text>"
+- ``build:<id>:annotations`` list, one JSON annotation per entry, in the order of
+                            their lines; the hash counts them in ``errors``,
+                            ``warnings`` and ``notices``
+- ``build:<id>:steps``      hash, a step's header line number -> the step's latest
+                            JSON record (a later record for a line replaces the earlier);
+                            the build hash's ``steps`` says how many there are
 - ``build:<id>:lease``      string with a TTL, renewed by the worker running the build
 - ``build:<id>:events``     channel: ``lines`` batches (a JSON header line, then the
                             batch's entries, one per line) and JSON ``status`` changes
@@ -21,7 +27,10 @@ Layout (``buildtail:`` prefix):
 
 A log line is appended and published by one Lua script, so the list and the
 channel can never disagree: whoever reads the list and then hears the channel
-sees every line exactly once, in order, numbered by its list position.
+sees every line exactly once, in order, numbered by its list position. The
+annotations and steps found in those lines are stored, counted and published
+(in the batch's header) by the same script, so they never disagree either.
+The annotations and steps keys expire with the lines list.
 """
 
 from __future__ import annotations
@@ -60,14 +69,20 @@ QUEUED, RUNNING_STATE, SUCCEEDED, FAILED, CANCELLED = (
     "cancelled",
 )
 FINISHED_STATES = frozenset({SUCCEEDED, FAILED, CANCELLED})
+# Annotation levels and the build hash's fields that count them.
+ANNOTATION_COUNTS = {"error": "errors", "warning": "warnings", "notice": "notices"}
 
-# KEYS: lines list, events channel, build hash, stats hash.
+# KEYS: lines list, events channel, build hash, stats hash, annotations list,
+# steps hash.
 # ARGV: the number the first line must get, the message header, the batch's
-# entries joined by newlines (a line never holds one), and the CRC-32 of the
-# whole log once the batch is in (empty: leave it). The list gets one element
-# per entry; the channel gets the header, a newline and the entries; the
-# hash gets the checksum with the line count it covers, in the same step.
-# An append that was already applied (a retried write) changes nothing.
+# entries joined by newlines (a line never holds one), the CRC-32 of the
+# whole log once the batch is in (empty: leave it), the batch's annotations
+# (JSON, joined by newlines), its steps (line number and JSON record, each on
+# a line of its own) and how many errors, warnings and notices it holds.
+# The list gets one element per entry; the channel gets the header, a newline
+# and the entries (just the header for a batch of steps without lines); the
+# hash gets the checksum with the line count it covers and the counts, in the
+# same step. An append that was already applied (a retried write) changes nothing.
 APPEND_SCRIPT = """
 if redis.call('HGET', KEYS[3], 'state') ~= 'running' then
   return -2
@@ -94,10 +109,45 @@ if size > 0 then
   redis.call('RPUSH', KEYS[1], unpack(batch, 1, size))
   count = count + size
 end
-redis.call('PUBLISH', KEYS[2], ARGV[2] .. '\\n' .. ARGV[3])
+if ARGV[3] ~= '' then
+  redis.call('PUBLISH', KEYS[2], ARGV[2] .. '\\n' .. ARGV[3])
+else
+  redis.call('PUBLISH', KEYS[2], ARGV[2])
+end
 redis.call('HINCRBY', KEYS[4], 'lines', count)
 if ARGV[4] ~= '' then
   redis.call('HSET', KEYS[3], 'log_crc32', ARGV[4], 'crc_lines', length + count)
+end
+if ARGV[5] ~= '' then
+  batch, size = {}, 0
+  for entry in string.gmatch(ARGV[5], '[^\\n]+') do
+    size = size + 1
+    batch[size] = entry
+    if size == 4000 then
+      redis.call('RPUSH', KEYS[5], unpack(batch))
+      batch, size = {}, 0
+    end
+  end
+  if size > 0 then redis.call('RPUSH', KEYS[5], unpack(batch, 1, size)) end
+  local names = {'errors', 'warnings', 'notices'}
+  for index = 1, 3 do
+    if ARGV[6 + index] ~= '0' then
+      redis.call('HINCRBY', KEYS[3], names[index], ARGV[6 + index])
+    end
+  end
+end
+if ARGV[6] ~= '' then
+  batch, size = {}, 0
+  for entry in string.gmatch(ARGV[6], '[^\\n]+') do
+    size = size + 1
+    batch[size] = entry
+    if size == 4000 then
+      redis.call('HSET', KEYS[6], unpack(batch))
+      batch, size = {}, 0
+    end
+  end
+  if size > 0 then redis.call('HSET', KEYS[6], unpack(batch, 1, size)) end
+  redis.call('HSET', KEYS[3], 'steps', redis.call('HLEN', KEYS[6]))
 end
 return length + count
 """
@@ -122,6 +172,19 @@ def build_key(build_id: int) -> str:
 
 def lines_key(build_id: int) -> str:
     return f"{PREFIX}build:{build_id}:lines"
+
+
+def annotations_key(build_id: int) -> str:
+    return f"{PREFIX}build:{build_id}:annotations"
+
+
+def steps_key(build_id: int) -> str:
+    return f"{PREFIX}build:{build_id}:steps"
+
+
+def log_keys(build_id: int) -> tuple[str, str, str]:
+    """The keys that hold a build's log and what was found in it; they expire together."""
+    return lines_key(build_id), annotations_key(build_id), steps_key(build_id)
 
 
 def lease_key(build_id: int) -> str:
@@ -231,6 +294,9 @@ def build_json(fields: dict, lines: int) -> dict[str, Any]:
         build["signal"] = signal_name(-build["exit_code"])
     if build["state"] in FINISHED_STATES:
         build["log_crc32"] = _finished_crc(get, lines)
+    build["annotations"] = {
+        level: int(get(name) or 0) for level, name in ANNOTATION_COUNTS.items()
+    }
     return build
 
 
@@ -376,6 +442,57 @@ def read_stored(client: redis.Redis, build_id: int, after: int, limit: int) -> S
     return StoredLog(entries[:limit], bool(exists), _text(archive) or None, _text(uid) or None)
 
 
+@dataclass
+class StoredMarks:
+    """A read of the annotations or steps found in a build's log: from Redis, or,
+    when Redis no longer holds them, what the build's record says of its archive."""
+
+    items: list[dict[str, Any]]
+    total: int
+    in_redis: bool
+    archive: str | None = None
+    uid: str | None = None
+
+
+def read_stored_annotations(
+    client: redis.Redis, build_id: int, after: int, limit: int
+) -> StoredMarks:
+    """Annotations ``after``+1 .. ``after``+``limit`` and their total, in one round trip."""
+    key = annotations_key(build_id)
+    with client.pipeline(transaction=True) as pipe:
+        pipe.lrange(key, after, after + limit - 1)
+        pipe.llen(key)
+        pipe.hmget(build_key(build_id), "archive", "uid", *ANNOTATION_COUNTS.values())
+        entries, total, (archive, uid, *counts) = pipe.execute()
+    # No list: there were none, or it expired with the log, which its archive keeps.
+    in_redis = bool(total) or not any(int(count or 0) for count in counts)
+    return StoredMarks([json.loads(entry) for entry in entries], int(total), in_redis,
+                       _text(archive) or None, _text(uid) or None)
+
+
+def read_stored_steps(client: redis.Redis, build_id: int) -> StoredMarks:
+    """Every step's latest record, in the order of their lines."""
+    with client.pipeline(transaction=True) as pipe:
+        pipe.hgetall(steps_key(build_id))
+        pipe.hmget(build_key(build_id), "archive", "uid", "steps")
+        records, (archive, uid, count) = pipe.execute()
+    steps = sorted((json.loads(record) for record in records.values()),
+                   key=lambda step: step["line"])
+    in_redis = bool(steps) or not int(count or 0)
+    return StoredMarks(steps, len(steps), in_redis, _text(archive) or None, _text(uid) or None)
+
+
+def read_all_marks(client: redis.Redis, build_id: int, chunk: int) -> Iterable[list[bytes]]:
+    """For the archiver: the steps' records as Redis holds them, then the
+    annotations, ``chunk`` at a time."""
+    yield [record for _, record in sorted(
+        client.hgetall(steps_key(build_id)).items(), key=lambda item: int(item[0]))]
+    start = 0
+    while entries := client.lrange(annotations_key(build_id), start, start + chunk - 1):
+        yield entries
+        start += len(entries)
+
+
 def archive_facts(client: redis.Redis, build_id: int) -> dict[str, str | None]:
     """What the archiver names and checks the archive by: uid, checksum, line count."""
     names = ("uid", "log_crc32", "crc_lines", "lines", "state")
@@ -411,11 +528,18 @@ def return_archive_job(client: redis.Redis, build_id: int) -> None:
 
 
 def shorten_log_ttl(client: redis.Redis, build_id: int, seconds: int) -> None:
-    """Let an archived log leave Redis sooner than its build (never later)."""
-    key = lines_key(build_id)
-    ttl = client.ttl(key)
-    if ttl == -1 or ttl > seconds:
-        client.expire(key, seconds)
+    """Let an archived log, with what was found in it, leave Redis sooner than its
+    build (never later)."""
+    keys = log_keys(build_id)
+    with client.pipeline(transaction=False) as pipe:
+        for key in keys:
+            pipe.ttl(key)
+        ttls = pipe.execute()
+    with client.pipeline(transaction=True) as pipe:
+        for key, ttl in zip(keys, ttls, strict=True):
+            if ttl == -1 or ttl > seconds:
+                pipe.expire(key, seconds)
+        pipe.execute()
 
 
 def append_lines(
@@ -427,11 +551,16 @@ def append_lines(
     replicas: int = 0,
     replica_wait_ms: int = 0,
     crc: int | None = None,
+    annotations: Sequence[dict[str, Any]] = (),
+    steps: Sequence[dict[str, Any]] = (),
 ) -> tuple[int, bool]:
     """Append lines numbered ``first``.. and publish them, in one atomic step.
 
     ``crc`` is the checksum of the whole log once these lines are in; the
-    build records it with the line count it covers.
+    build records it with the line count it covers. ``annotations`` and
+    ``steps`` are what was found in these lines (steps: the records of those
+    they opened or changed); they are stored, counted and published with
+    them. Steps may come without lines (those the log's end closed).
     Returns the log's length, and whether ``replicas`` replicas hold the
     append (always True with none asked for): WAIT goes down the same
     connection as the append, which is the only way it covers that write.
@@ -439,13 +568,13 @@ def append_lines(
     Raises NotRunning once the build has been finished by someone else, and
     LogBehind when Redis lacks lines before ``first``.
     """
-    if not lines:
+    if not lines and not steps:
         return first - 1, True
-    header = json.dumps({"type": "lines", "first": first})
     pipe = client.pipeline(transaction=False)
     _append_script(client)(
-        keys=[lines_key(build_id), build_channel(build_id), build_key(build_id), STATS],
-        args=[first, header, encode_entries(lines, times), "" if crc is None else crc],
+        keys=[lines_key(build_id), build_channel(build_id), build_key(build_id), STATS,
+              annotations_key(build_id), steps_key(build_id)],
+        args=_append_args(first, lines, times, crc, annotations, steps),
         client=pipe,
     )
     if replicas:
@@ -462,6 +591,26 @@ def append_lines(
         raise NotRunning(build_id)
     replicated = not replicas or int(answers[1]) >= replicas
     return (first - 1 + len(lines) if result == -1 else result), replicated
+
+
+def _append_args(
+    first: int, lines: Sequence[str], times: Sequence[int], crc: int | None,
+    annotations: Sequence[dict[str, Any]], steps: Sequence[dict[str, Any]],
+) -> list[Any]:
+    """APPEND_SCRIPT's ARGV; the header names annotations and steps only when there are some."""
+    header: dict[str, Any] = {"type": "lines", "first": first}
+    if annotations:
+        header["annotations"] = annotations
+    if steps:
+        header["steps"] = steps
+    counts = dict.fromkeys(ANNOTATION_COUNTS, 0)
+    for annotation in annotations:
+        counts[annotation["level"]] += 1
+    return [first, json.dumps(header), encode_entries(lines, times) if lines else "",
+            "" if crc is None else crc,
+            "\n".join(json.dumps(annotation) for annotation in annotations),
+            "\n".join(f"{step['line']}\n{json.dumps(step)}" for step in steps),
+            *counts.values()]
 
 
 @functools.lru_cache(maxsize=16)
@@ -512,7 +661,8 @@ def transition(
             pipe.hincrby(STATS, f"finished:{state}", 1)
             if retention_seconds:
                 pipe.expire(key, retention_seconds)
-                pipe.expire(lines, retention_seconds)
+                for log_key in log_keys(build_id):
+                    pipe.expire(log_key, retention_seconds)
         return build
 
     return client.transaction(attempt, key, lines, value_from_callable=True)

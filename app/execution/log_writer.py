@@ -4,12 +4,15 @@ checksummed, and whole across a Redis failover."""
 from __future__ import annotations
 
 import logging
+from typing import Any, NamedTuple
 
 import redis
 
 from app import store
 from app.execution.retry import retrying
+from app.marks import LogMarks
 from app.output import LogBudget, SecretMasker
+from app.recipes import Problem
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +29,10 @@ class LogWriter:
     append records it in the build with the line count it covers, so whoever
     reads the log can check they got exactly what was written.
 
+    Each batch, as it will be stored (masked, within budget, numbered), is
+    searched for annotations and steps (``problems``: the recipe's problem
+    patterns), which are stored with its lines in the same atomic append.
+
     With ``replicas``, it also keeps every batch no replica has confirmed, so
     that when a failover promotes a replica that lacks the newest lines, they
     are written again and the log has no gap.
@@ -34,6 +41,7 @@ class LogWriter:
     def __init__(
         self, client: redis.Redis, build_id: int, max_log_bytes: int,
         masker: SecretMasker | None = None, replicas: int = 0,
+        problems: tuple[Problem, ...] = (),
     ) -> None:
         self.client = client
         self.build_id = build_id
@@ -42,66 +50,86 @@ class LogWriter:
         self.replicas = replicas
         self.written = 0
         self.crc = 0
-        self.unreplicated: list[tuple[int, list[str], list[int]]] = []
+        self.marks = LogMarks(problems, self.masker)
+        self.last_ms = 0
+        self.unreplicated: list[tuple[int, list[str], list[int], Found]] = []
         self.unreplicated_bytes = 0
 
     def write(self, lines: list[str], times: list[int]) -> None:
         self._append(*self.budget.admit(self.masker.mask(lines), times))
 
     def finish(self) -> None:
-        """Write what the budget held back (the tail of a log that hit its limit)."""
+        """Write what the budget held back (the tail of a log that hit its limit),
+        then close the steps still open at the log's last line."""
         self._append(*self.budget.finish(store.now_ms()))
+        closed = self.marks.close(self.written, self.last_ms or store.now_ms())
+        if closed:
+            self._store(self.written + 1, [], [], None, Found([], closed))
 
     def _append(self, lines: list[str], times: list[int]) -> None:
         if not lines:
             return
         first = self.written + 1
         crc = store.log_crc32(lines, self.crc)
+        found = Found(*self.marks.scan(first, lines, times))
+        self.last_ms = times[-1]
         try:
-            replicated = self._store(first, lines, times, crc)
+            replicated = self._store(first, lines, times, crc, found)
         except store.LogBehind as behind:
             log.warning("build %s: Redis lost lines %s-%s in a failover; writing them again",
                         self.build_id, behind.length + 1, self.written,
                         extra={"build_id": self.build_id})
             self._restore(behind.length)
-            replicated = self._store(first, lines, times, crc)
+            replicated = self._store(first, lines, times, crc, found)
         self.crc = crc
-        self._keep_until_replicated(first, lines, times, replicated)
+        self._keep_until_replicated(first, lines, times, found, replicated)
 
     def _store(
-        self, first: int, lines: list[str], times: list[int], crc: int | None = None
+        self, first: int, lines: list[str], times: list[int], crc: int | None = None,
+        found: Found | None = None,
     ) -> bool:
         """Append; ``crc`` (the whole log's, these lines included) is None while
         lines lost in a failover are written again."""
+        found = found or Found([], [])
         self.written, replicated = retrying(
             lambda: store.append_lines(self.client, self.build_id, first, lines, times,
-                                       self.replicas, REPLICA_WAIT_MS, crc),
+                                       self.replicas, REPLICA_WAIT_MS, crc,
+                                       found.annotations, found.steps),
             "writing its log",
             self.build_id,
         )
         return replicated
 
     def _keep_until_replicated(
-        self, first: int, lines: list[str], times: list[int], replicated: bool
+        self, first: int, lines: list[str], times: list[int], found: Found, replicated: bool
     ) -> None:
         if not self.replicas:
             return
         if replicated:  # a replica holds this append, so every earlier one too
             self.unreplicated, self.unreplicated_bytes = [], 0
             return
-        self.unreplicated.append((first, lines, times))
+        self.unreplicated.append((first, lines, times, found))
         self.unreplicated_bytes += sum(map(len, lines))
         while self.unreplicated_bytes > MAX_UNREPLICATED_BYTES and len(self.unreplicated) > 1:
-            _, dropped, _ = self.unreplicated.pop(0)
+            _, dropped, _, _ = self.unreplicated.pop(0)
             self.unreplicated_bytes -= sum(map(len, dropped))
 
     def _restore(self, length: int) -> None:
-        """Write lines ``length + 1``.. again from the batches no replica confirmed."""
-        for first, lines, times in list(self.unreplicated):
+        """Write lines ``length + 1``.. again from the batches no replica confirmed,
+        with what was found in them."""
+        for first, lines, times, found in list(self.unreplicated):
             skip = length + 1 - first
             if skip >= len(lines):
                 continue
             if skip < 0:
                 raise store.LogBehind(self.build_id, length)  # older than what is kept
-            self._store(length + 1, lines[skip:], times[skip:])
+            kept = Found([a for a in found.annotations if a["line"] > length], found.steps)
+            self._store(length + 1, lines[skip:], times[skip:], None, kept)
             length = self.written
+
+
+class Found(NamedTuple):
+    """What one batch holds: its annotations, and the records of the steps it changed."""
+
+    annotations: list[dict[str, Any]]
+    steps: list[dict[str, Any]]
