@@ -13,12 +13,18 @@ holds the owner, the members' offsets, the line count, the entries' SHA-256
 and the log's CRC-32; it is written last, after the compressed file was read
 back and checked against what the worker recorded, so an index means a
 complete archive of exactly the log the worker wrote.
+
+``<name>.marks.jsonl`` keeps what the worker found in the log: its first line
+is the JSON list of the steps, then one JSON annotation a line; the index's
+``marks`` gives their counts and the byte offset of every MARKS_BLOCK-th
+annotation, so a page of them is read from near where it starts.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -44,6 +50,7 @@ GZIP_WINDOW = 31  # zlib's wbits for one gzip member
 # A read bounded in bytes first takes this many lines, to learn their size.
 PROBE_LINES = 64
 WRITE_BYTES = 4 * 1024 * 1024  # the archiver reads a log this much at a time
+MARKS_BLOCK = 1000  # annotations between two offsets in the index
 # Names the archiver writes: "<id>-<uid>", or "<id>" for builds recorded before uids.
 ARCHIVE_NAME = re.compile(r"^[0-9]+(-[0-9a-f]{16})?$")
 
@@ -69,6 +76,10 @@ def paths(directory: str | Path, name: str) -> tuple[Path, Path]:
     return base / f"{name}.log.gz", base / f"{name}.index.json"
 
 
+def marks_path(directory: str | Path, name: str) -> Path:
+    return Path(directory) / f"{name}.marks.jsonl"
+
+
 def _direct(function: Callable, *args: Any) -> Any:
     return function(*args)
 
@@ -91,11 +102,14 @@ def write_archive(
     total, offsets, sha256, crc = _write_blocks(client, build_id, partial, offload)
     offload(_check, partial, sha256, total, build_id)
     _check_against_record(build_id, facts, total, crc)
+    marks_partial = partial.with_name(marks_path(directory, name).name + ".partial")
+    marks = _write_marks(client, build_id, marks_partial)
     index = {"build": build_id, "uid": facts["uid"], "lines": total, "block_lines": BLOCK_LINES,
-             "offsets": offsets, "sha256": sha256, "crc32": crc}
+             "offsets": offsets, "sha256": sha256, "crc32": crc, "marks": marks}
     index_partial = index_path.with_name(index_path.name + ".partial")
     index_partial.write_text(json.dumps(index))
     os.replace(partial, log_path)
+    os.replace(marks_partial, marks_path(directory, name))
     os.replace(index_partial, index_path)
     store.mark_archived(client, build_id, name)
     return total
@@ -132,6 +146,25 @@ def _write_blocks(
     return total, offsets, digest.hexdigest(), crc
 
 
+def _write_marks(client: redis.Redis, build_id: int, partial: Path) -> dict[str, Any]:
+    """The build's steps and annotations as Redis holds them (JSON already), into
+    ``partial``; returns their counts and the annotations' block offsets."""
+    offsets, annotations, steps = [], 0, 0
+    with open(partial, "wb") as out:
+        chunks = iter(store.read_all_marks(client, build_id, MARKS_BLOCK))
+        records = next(chunks)
+        steps = len(records)
+        out.write(b"[" + b",".join(records) + b"]\n")
+        for chunk in chunks:
+            offsets.append(out.tell())
+            out.write(b"".join(entry + b"\n" for entry in chunk))
+            annotations += len(chunk)
+        out.flush()
+        os.fsync(out.fileno())
+    return {"annotations": annotations, "steps": steps, "block": MARKS_BLOCK,
+            "offsets": offsets}
+
+
 def _text_crc(entries: list[bytes], crc: int) -> int:
     """Continue the CRC-32 over the entries' text (each "<ms> <text>") plus newlines."""
     return zlib.crc32(b"".join(entry.partition(b" ")[2] + b"\n" for entry in entries), crc)
@@ -165,9 +198,19 @@ def read_archive(
 ) -> tuple[list[str], list[int]] | None:
     """Lines ``after``+1 .. ``after``+``limit`` (within ``max_bytes``) of the archive
     ``name``, or None when there is none, or it is not this build's."""
+    index = _index(directory, name, build_id, uid)
+    if index is None:
+        return None
+    entries = _read_blocks(paths(directory, name)[0], index, after, limit,
+                           max_bytes or sys.maxsize)
+    return store.decode_entries(within(entries, max_bytes))
+
+
+def _index(directory: str | Path, name: str, build_id: int, uid: str | None) -> dict | None:
+    """The index of the archive ``name``, if there is one and it is this build's."""
     if not ARCHIVE_NAME.match(name):
         return None
-    log_path, index_path = paths(directory, name)
+    index_path = paths(directory, name)[1]
     try:
         index = json.loads(index_path.read_text())
     except (OSError, ValueError):
@@ -176,8 +219,7 @@ def read_archive(
         log.error("build %s: %s belongs to another build", build_id, index_path,
                   extra={"build_id": build_id})
         return None
-    entries = _read_blocks(log_path, index, after, limit, max_bytes or sys.maxsize)
-    return store.decode_entries(within(entries, max_bytes))
+    return index
 
 
 def _read_blocks(
@@ -250,6 +292,48 @@ def read_log(
     return found or ([], [])
 
 
+def read_annotations(
+    client: redis.Redis, directory: str | Path, build_id: int, after: int, limit: int
+) -> tuple[list[dict[str, Any]], int]:
+    """Annotations ``after``+1 .. ``after``+``limit`` and how many there are, from
+    Redis while it holds them, else from the archive the build's record names:
+    the one reader of annotations."""
+    stored = store.read_stored_annotations(client, build_id, after, limit)
+    if stored.in_redis or stored.archive is None:
+        return stored.items, stored.total
+    index = _index(directory, stored.archive, build_id, stored.uid)
+    marks = index.get("marks") if index else None
+    if not marks:
+        return [], 0
+    total, block = marks["annotations"], marks["block"]
+    if after >= total or limit <= 0:
+        return [], total
+    skip = after % block
+    try:
+        with open(marks_path(directory, stored.archive), "rb") as archived:
+            archived.seek(marks["offsets"][after // block])
+            lines = list(itertools.islice(archived, skip, skip + limit))
+    except OSError:
+        return [], 0
+    return [json.loads(line) for line in lines], total
+
+
+def read_steps(client: redis.Redis, directory: str | Path, build_id: int) -> list[dict[str, Any]]:
+    """Every step of the build in the order of their lines, from Redis while it
+    holds them, else from the archive: the one reader of steps."""
+    stored = store.read_stored_steps(client, build_id)
+    if stored.in_redis or stored.archive is None:
+        return stored.items
+    index = _index(directory, stored.archive, build_id, stored.uid)
+    if not index or not index.get("marks"):
+        return []
+    try:
+        with open(marks_path(directory, stored.archive), "rb") as archived:
+            return json.loads(archived.readline())
+    except (OSError, ValueError):
+        return []
+
+
 def read_entries_within(
     client: redis.Redis, build_id: int, after: int, limit: int, max_bytes: int
 ) -> list[bytes]:
@@ -317,7 +401,7 @@ def _return_job(client: redis.Redis, build_id: int) -> None:
                     extra={"build_id": build_id})
 
 
-ARCHIVE_SUFFIXES = (".log.gz", ".index.json", ".partial")
+ARCHIVE_SUFFIXES = (".log.gz", ".index.json", ".marks.jsonl", ".partial")
 
 
 def delete_expired(directory: str | Path, retention_seconds: int) -> list[Path]:
