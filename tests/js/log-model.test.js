@@ -1,5 +1,5 @@
 // The page's model of a log: lines numbered from 1, each once, and the rows
-// that ::group:: folds leave visible.
+// that the server's steps leave visible as folds.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
@@ -7,6 +7,10 @@ import { LogModel } from "../../app/static/src/log-model.js";
 
 function numbered(first, count) {
   return Array.from({ length: count }, (_, i) => "line " + (first + i));
+}
+
+function visible(model) {
+  return Array.from({ length: model.rows }, (_, row) => model.lineAtRow(row));
 }
 
 test("lines held already are skipped and a gap is refused", () => {
@@ -22,28 +26,89 @@ test("lines held already are skipped and a gap is refused", () => {
 function folded() {
   const model = new LogModel();
   model.append(1, ["before", "::group::Compile", "a", "b", "::endgroup::", "after"], [0, 10, 20, 30, 40, 50]);
+  model.mergeSteps([{ title: "Compile", line: 2, end_line: 5, depth: 0, collapsed: true, end_marker: true }]);
   return model;
 }
 
-test("a closed group shows its header only; an open one hides just its end marker", () => {
+test("a closed step shows its header only; an open one hides just its end marker", () => {
   const model = folded();
-  const [group] = model.groups;
-  assert.equal(group.title, "Compile");
-  assert.equal(model.groupLineCount(group), 2);
-  assert.equal(model.groupDuration(group), 30);
+  const step = model.stepAt(2);
+  assert.equal(step.title, "Compile");
+  assert.equal(model.stepLineCount(step), 2);
   assert.equal(model.rows, 3); // before, the header, after
-  assert.deepEqual([0, 1, 2].map((row) => model.lineAtRow(row)), [1, 2, 6]);
+  assert.deepEqual(visible(model), [1, 2, 6]);
   assert.equal(model.rowOfLine(3), null);
-  model.setOpen(group, true);
-  assert.equal(model.rows, 5);
-  assert.equal(model.rowOfLine(4), 3);
+  model.setOpen(step, true);
+  assert.deepEqual(visible(model), [1, 2, 3, 4, 6]);
   assert.equal(model.rowOfLine(5), null);
+});
+
+test("folds come from the server's steps, not from the text", () => {
+  const model = new LogModel();
+  model.append(1, ["::group::Looks like a group", "a", "::endgroup::"], null);
+  assert.equal(model.rows, 3);
+  assert.equal(model.stepAt(1), undefined);
 });
 
 test("revealing a hidden line opens its fold; a visible line changes nothing", () => {
   const model = folded();
   assert.equal(model.reveal(6), false);
   assert.equal(model.reveal(3), true);
-  assert.equal(model.groups[0].open, true);
+  assert.equal(model.stepAt(2).open, true);
   assert.equal(model.rowOfLine(3), 2);
+});
+
+// 1 outer (collapsed=false) [1..12], 2 inner (collapsed) [2..6] with its marker,
+// 7 a second inner [7..11] (collapsed), 12 outer's marker.
+function nested() {
+  const model = new LogModel();
+  model.append(1, numbered(1, 14), null);
+  model.mergeSteps([
+    { title: "outer", line: 1, end_line: 12, depth: 0, collapsed: false, end_marker: true },
+    { title: "inner", line: 2, end_line: 6, depth: 1, collapsed: true, end_marker: true },
+    { title: "second", line: 7, end_line: 11, depth: 1, collapsed: true, end_marker: false },
+  ]);
+  return model;
+}
+
+test("nested steps: each closed one hides its own lines, the open outer one its marker", () => {
+  const model = nested();
+  assert.deepEqual(visible(model), [1, 2, 7, 13, 14]);
+  model.setOpen(model.stepAt(2), true);
+  assert.deepEqual(visible(model), [1, 2, 3, 4, 5, 7, 13, 14]); // 6 is inner's marker
+  model.setOpen(model.stepAt(1), false);
+  assert.deepEqual(visible(model), [1, 13, 14]); // a closed outer step hides what it holds, open or not
+});
+
+test("revealing a line opens every step that holds it, outermost to innermost", () => {
+  const model = nested();
+  model.setOpen(model.stepAt(1), false);
+  model.reveal(9);
+  assert.deepEqual([1, 2, 7].map((line) => model.stepAt(line).open), [true, false, true]);
+  assert.notEqual(model.rowOfLine(9), null);
+});
+
+test("a step that arrives later opens when it holds the line the reader was taken to", () => {
+  const model = new LogModel();
+  model.append(1, numbered(1, 10), null);
+  model.reveal(5);
+  model.mergeSteps([{ title: "late", line: 3, end_line: 8, collapsed: true }, { title: "other", line: 9, end_line: null }]);
+  assert.equal(model.stepAt(3).open, true);
+  assert.equal(model.stepAt(9).open, false);
+  assert.deepEqual(visible(model), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+});
+
+test("an open step runs to the last line so far; a later record replaces it and keeps it open", () => {
+  const model = new LogModel();
+  model.append(1, ["--- build", "a", "b"], null);
+  model.mergeSteps([{ title: "build", line: 1, end_line: null, collapsed: true }]);
+  assert.deepEqual(visible(model), [1]);
+  model.append(4, ["c"], null);
+  assert.equal(model.stepLineCount(model.stepAt(1)), 3);
+  model.setOpen(model.stepAt(1), true);
+  model.append(5, ["--- test", "d"], null);
+  model.mergeSteps([{ title: "build", line: 1, end_line: 4, finished_at: "2026-01-01T00:00:05Z" }]);
+  assert.equal(model.stepAt(1).open, true);
+  assert.equal(model.stepAt(1).end_line, 4);
+  assert.deepEqual(visible(model), [1, 2, 3, 4, 5, 6]);
 });

@@ -1,5 +1,6 @@
 // The build page's header and tab title, kept in step with the build's status.
 
+import { outcomeWords } from "./outcome-words.js";
 import { FINISHED } from "./states.js";
 
 const TITLE_MARK = { succeeded: "✓", failed: "✗", cancelled: "⊘", running: "▶", queued: "…" };
@@ -29,9 +30,8 @@ export class BuildHeader {
     this.badge.className = "badge state-" + build.state;
     this.document.title = (TITLE_MARK[build.state] || "") + " #" + build.id + " " + build.recipe + " · buildtail";
     this.cancel.hidden = FINISHED.has(build.state);
-    if (build.reason) this.result.textContent = build.reason;
-    else if (build.exit_code !== null && build.exit_code !== undefined) this.result.textContent = "exit code " + build.exit_code;
-    else this.result.textContent = "–";
+    // In words, as the log's last row says it: never "exit code -15".
+    this.result.textContent = outcomeWords(build) || "–";
     if (build.started_at) {
       this.started.textContent = new Date(build.started_at).toLocaleString();
       this.started.dateTime = build.started_at;

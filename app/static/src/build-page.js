@@ -1,7 +1,8 @@
 // The live log page: subscribe with how many lines the page already has, keep
 // every line in a LogModel, show it through a windowed LogView, and wire up
-// line links, folds, search, timestamps, the connection indicator and the
-// check that a finished log is whole.
+// line links, folds, search, timestamps, wrapping, the Problems panel and the
+// step list, the connection indicator and the check that a finished log is
+// whole. A failed build opens at its first error.
 import { io } from "socket.io-client";
 
 import { BuildHeader } from "./build-header.js";
@@ -11,83 +12,39 @@ import { integrityText, LogChecksum, verdictOf } from "./log-integrity.js";
 import { LogModel } from "./log-model.js";
 import { LogSearch } from "./log-search.js";
 import { LogView } from "./log-view.js";
+import { outcomeWords } from "./outcome-words.js";
+import { PageMarks } from "./page-marks.js";
 import { formatLineLink, parseLineLink } from "./permalink.js";
+import { readPreference, writePreference } from "./preferences.js";
+import { wireSearch } from "./search-box.js";
 import { StatusLine } from "./status-line.js";
 
-const SEARCH_DELAY_MS = 120;
 const TIMESTAMP_MODES = ["off", "elapsed", "clock"];
-
-function wireSearch(search, view) {
-  const searchBox = document.getElementById("search");
-  const searchCount = document.getElementById("search-count");
-  let searchTimer = 0;
-
-  function showMatch(match) {
-    searchCount.textContent = search.summary();
-    if (match) view.scrollToLine(match.line);
-    view.refresh(true);
-  }
-
-  searchBox.addEventListener("input", function () {
-    clearTimeout(searchTimer);
-    searchTimer = setTimeout(function () {
-      search.setQuery(searchBox.value);
-      showMatch(search.current);
-    }, SEARCH_DELAY_MS);
-  });
-
-  searchBox.addEventListener("keydown", function (event) {
-    if (event.key === "Enter") {
-      event.preventDefault();
-      clearTimeout(searchTimer);
-      if (search.query !== searchBox.value.toLowerCase()) {
-        search.setQuery(searchBox.value);
-        showMatch(search.current);
-      } else {
-        showMatch(search.step(event.shiftKey ? -1 : 1));
-      }
-    } else if (event.key === "Escape") {
-      searchBox.value = "";
-      search.setQuery("");
-      showMatch(null);
-      document.getElementById("log").focus();
-    }
-  });
-
-  document.getElementById("search-previous").addEventListener("click", () => showMatch(search.step(-1)));
-  document.getElementById("search-next").addEventListener("click", () => showMatch(search.step(1)));
-
-  document.addEventListener("keydown", function (event) {
-    const typing = event.target.closest("input, textarea, select");
-    const findKey = (event.ctrlKey || event.metaKey) && event.key === "f";
-    // A second Ctrl+F inside the box falls through to the browser's own find.
-    if ((findKey && event.target !== searchBox) || (event.key === "/" && !typing)) {
-      event.preventDefault();
-      searchBox.focus();
-      searchBox.select();
-    }
-  });
-
-  /** After new lines: count their matches too. */
-  return function scanNewLines() {
-    if (!search.query) return;
-    const known = search.matches.length;
-    search.scan();
-    searchCount.textContent = search.summary();
-    if (search.matches.length !== known) view.refresh(true);
-  };
-}
 
 function wireTimestamps(view, header, model) {
   const choice = document.getElementById("timestamps");
   function apply() {
     const mode = TIMESTAMP_MODES.includes(choice.value) ? choice.value : "off";
-    localStorage.setItem("buildtail.timestamps", mode);
+    writePreference(localStorage, "timestamps", mode);
     view.setTimestamps(mode, header.startedAt || model.times[0] || null);
   }
-  choice.value = localStorage.getItem("buildtail.timestamps") || "off";
+  choice.value = readPreference(localStorage, "timestamps", TIMESTAMP_MODES, "off");
   choice.addEventListener("change", apply);
   return { apply, get shown() { return choice.value !== "off"; } };
+}
+
+function wireWrap(view) {
+  const toggle = document.getElementById("wrap");
+  function apply(on) {
+    toggle.setAttribute("aria-pressed", String(on));
+    view.setWrap(on);
+  }
+  toggle.addEventListener("click", function () {
+    const on = toggle.getAttribute("aria-pressed") !== "true";
+    writePreference(localStorage, "wrap", on ? "on" : "off");
+    apply(on);
+  });
+  apply(readPreference(localStorage, "wrap", ["on", "off"], "off") === "on");
 }
 
 function wireCancel(root, buildId) {
@@ -100,9 +57,10 @@ function wireCancel(root, buildId) {
   });
 }
 
-// Line links (#L42, #L40-L50): highlight, scroll there once the line is here.
+// Line links (#L42, #L40-L50) and jumps (problems, steps, errors): highlight the
+// line, open the folds that hide it, scroll there once the line is here.
 function wireLineLinks(view, model) {
-  let target = null; // a line link waiting for its line to arrive
+  let target = null; // a line waiting to arrive
 
   function reachTarget() {
     if (target !== null && model.count >= target) {
@@ -111,13 +69,23 @@ function wireLineLinks(view, model) {
     }
   }
 
-  function goToLineLink() {
-    const range = parseLineLink(location.hash);
-    if (!range) return;
+  function show(range) {
     view.setHighlight(range);
+    model.reveal(range[0]);
     target = range[0];
     view.setFollowing(false);
     reachTarget();
+  }
+
+  function goToLineLink() {
+    const range = parseLineLink(location.hash);
+    if (range) show(range);
+  }
+
+  /** Take the reader to line `number`; `link`: make it the page's line link too. */
+  function goTo(number, link) {
+    if (link) history.replaceState(null, "", formatLineLink(number, number));
+    show([number, number]);
   }
 
   function clickLine(number, event) {
@@ -129,10 +97,10 @@ function wireLineLinks(view, model) {
   }
 
   window.addEventListener("hashchange", goToLineLink);
-  return { goToLineLink, reachTarget, clickLine };
+  return { goToLineLink, goTo, reachTarget, clickLine };
 }
 
-function createView(root, model, search, header) {
+function createView(root, model, search, header, annotationsOn, now) {
   const followButton = document.getElementById("follow");
   const newLines = document.getElementById("new-lines");
   const scroller = document.getElementById("log");
@@ -145,13 +113,15 @@ function createView(root, model, search, header) {
 
   const view = new LogView(scroller, model, {
     marksOn: (number, shift) => search.marksOn(number, shift),
+    annotationsOn,
+    now,
     onFollowChange: showFollow,
     onRendered() {
       root.dataset.lines = model.count;
       showFollow();
     },
-    onToggleGroup(group) {
-      model.setOpen(group, !group.open);
+    onToggleStep(step) {
+      model.setOpen(step, !step.open);
       view.refresh(true);
     },
     onLineClick: (number, event) => links.clickLine(number, event),
@@ -171,17 +141,36 @@ function start() {
   const header = new BuildHeader(document);
   const model = new LogModel();
   const search = new LogSearch(model);
-  const { view, links } = createView(root, model, search, header);
+  let marks = null;
+  const now = () => (header.build && header.build.finished_at ? Date.parse(header.build.finished_at) : Date.now());
+  const { view, links } = createView(root, model, search, header, (number) => marks.annotations.on(number), now);
+  marks = new PageMarks(buildId, { root, model, view, now, jumpTo: (line) => links.goTo(line, true) });
   const scanNewLines = wireSearch(search, view);
   const timestamps = wireTimestamps(view, header, model);
+  wireWrap(view);
   wireCancel(root, buildId);
-  followStream(root, buildId, { header, model, view, links, scanNewLines, timestamps });
+  followStream(root, buildId, { header, model, view, links, marks, scanNewLines, timestamps });
   links.goToLineLink();
+}
+
+// A failed build opened without a line link shows its first error (once the
+// page holds every annotation known when it opened), else its last lines.
+function openAtFirstError(root, page, synced) {
+  const { marks, links } = page;
+  (synced || marks.sync.sync()).then(function () {
+    const line = marks.annotations.firstError();
+    if (line !== null && !parseLineLink(location.hash)) {
+      links.goTo(line, false);
+      root.dataset.opened = "first-error";
+    } else {
+      root.dataset.opened = "end";
+    }
+  });
 }
 
 // The stream -------------------------------------------------------------------
 function followStream(root, buildId, page) {
-  const { header, model, view, links, scanNewLines, timestamps } = page;
+  const { header, model, view, links, marks, scanNewLines, timestamps } = page;
   const checksum = new LogChecksum();
   const status = new ConnectionStatus();
   const statusLine = new StatusLine(document, root);
@@ -202,7 +191,10 @@ function followStream(root, buildId, page) {
     held: () => model.count,
     onConnect: event((_, now) => status.connected(now)),
     onDisconnect: event(() => status.disconnected()),
-    onAck: event((ack, now) => status.acknowledged(ack, now)),
+    onAck: event(function (ack, now) {
+      status.acknowledged(ack, now);
+      if (ack && ack.ok) marks.sync.sync();
+    }),
     onHealth: event((message, now) => status.health(message, now)),
     onLines(message) {
       status.heard(performance.now());
@@ -216,6 +208,7 @@ function followStream(root, buildId, page) {
         stream.resubscribe();
         return;
       }
+      marks.fromLines(message);
       if (added < message.lines.length) {
         repeats += message.lines.length - added;
         root.dataset.repeats = repeats;
@@ -226,6 +219,9 @@ function followStream(root, buildId, page) {
       view.linesAdded();
       links.reachTarget();
     },
+    onPartial(message) {
+      if (Number.isInteger(message.line) && typeof message.text === "string") view.setPartial(message.line, message.text);
+    },
     onStatus: event(function (build, now) {
       const first = header.build === null;
       header.update(build);
@@ -233,8 +229,11 @@ function followStream(root, buildId, page) {
       status.status(build);
       root.dataset.state = build.state;
       if (first || timestamps.shown) timestamps.apply();
+      const synced = marks.fromStatus(build, header.finished);
+      if (first && build.state === "failed" && !parseLineLink(location.hash)) openAtFirstError(root, page, synced);
       if (header.finished) {
         // The final status comes after the last line: nothing more will arrive.
+        view.setStatus(outcomeWords(build), build.state);
         const verdict = verdictOf(build, checksum);
         statusLine.showIntegrity(verdict, integrityText(verdict, build, checksum));
         performance.mark("log-complete", { detail: { lines: model.count } });

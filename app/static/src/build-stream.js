@@ -10,7 +10,8 @@ export class BuildStream {
   /**
    * socket: a Socket.IO client socket on /builds. handlers: held() (how many
    * lines the page has), onConnect(), onDisconnect(), onAck(ack),
-   * onLines(message), onStatus(build), onHealth(message).
+   * onLines(message), onStatus(build), onHealth(message) and, optionally,
+   * onPartial(message) for a line still being drawn.
    */
   constructor(socket, buildId, handlers) {
     this.socket = socket;
@@ -39,6 +40,7 @@ export class BuildStream {
     };
     socket.on("lines", mine(handlers.onLines));
     socket.on("health", mine(handlers.onHealth));
+    if (handlers.onPartial) socket.on("partial", mine(handlers.onPartial));
     socket.on("status", (build) => {
       if (build && build.id === buildId) handlers.onStatus(build);
     });

@@ -1,18 +1,17 @@
 // Everything the page knows about a log: every line and its print time, the
-// ::group:: folds found in it, and which lines are visible as rows once closed
-// folds hide their bodies. Lines are numbered from 1, as on the server.
-
-const GROUP_START = "::group::";
-const GROUP_END = "::endgroup::";
+// steps the server found in it (folds), and which lines are visible as rows
+// once closed folds hide their bodies. Lines are numbered from 1, as on the
+// server.
+import { StepSet } from "./steps.js";
 
 export class LogModel {
   constructor() {
     this.lines = [];
     this.times = [];
-    this.groups = []; // {header, title, last, marker, open}, in order
-    this.groupByHeader = new Map();
-    this.current = null; // the group still receiving lines
+    this.steps = new StepSet();
+    this.pinned = null; // a line the reader was taken to: folds that hold it open
     this.runs = null; // visible line ranges, rebuilt on demand
+    this.foldVersion = 0; // changes whenever rows other than new last ones change
   }
 
   get count() {
@@ -24,75 +23,57 @@ export class LogModel {
     const skip = this.count + 1 - first;
     if (skip < 0) throw new Error("lines " + (this.count + 1) + ".." + (first - 1) + " are missing");
     for (let i = Math.max(0, skip); i < lines.length; i++) {
-      const text = lines[i];
-      this.lines.push(text);
+      this.lines.push(lines[i]);
       this.times.push(times ? times[i] : null);
-      if (text.charCodeAt(0) === 58 /* ":" */) this.noteGroupMarker(text, this.count);
     }
     this.runs = null;
     return Math.max(0, lines.length - Math.max(0, skip));
   }
 
-  noteGroupMarker(text, number) {
-    if (text.startsWith(GROUP_START)) {
-      if (this.current) this.current.last = number - 1; // groups do not nest
-      const group = { header: number, title: text.slice(GROUP_START.length), last: null, marker: null, open: false };
-      this.groups.push(group);
-      this.groupByHeader.set(number, group);
-      this.current = group;
-    } else if (text.startsWith(GROUP_END) && this.current) {
-      this.current.last = number - 1;
-      this.current.marker = number;
-      this.current = null;
-    }
+  /** Take step records from the server; returns the steps that are new or changed. */
+  mergeSteps(records) {
+    const changed = this.steps.merge(records, this.count, this.pinned);
+    if (changed.length) this.foldsChanged();
+    return changed;
   }
 
-  /** The last body line of a group so far. */
-  groupEnd(group) {
-    return group.last === null ? this.count : group.last;
-  }
-
-  groupLineCount(group) {
-    return this.groupEnd(group) - group.header;
-  }
-
-  /** Milliseconds from the group's header to its last line, or null without times. */
-  groupDuration(group) {
-    const end = group.marker || this.groupEnd(group);
-    const start = this.times[group.header - 1];
-    const stop = this.times[end - 1];
-    return start == null || stop == null ? null : Math.max(0, stop - start);
-  }
-
-  /** The group whose body holds line `number`, or null. */
-  groupHolding(number) {
-    let low = 0;
-    let high = this.groups.length - 1;
-    while (low <= high) {
-      const middle = (low + high) >> 1;
-      if (this.groups[middle].header < number) low = middle + 1;
-      else high = middle - 1;
-    }
-    const group = this.groups[high];
-    if (!group) return null;
-    return number <= (group.marker || this.groupEnd(group)) ? group : null;
-  }
-
-  setOpen(group, open) {
-    group.open = open;
+  foldsChanged() {
     this.runs = null;
+    this.foldVersion += 1;
   }
 
-  /** Open the fold that hides `number`, if any. Returns true when something changed. */
+  /** The step whose header is line `number`, or undefined. */
+  stepAt(number) {
+    return this.steps.byLine.get(number);
+  }
+
+  /** Lines in a step below its header, its end marker not counted. */
+  stepLineCount(step) {
+    const end = this.steps.endOf(step, this.count);
+    return Math.max(0, end - step.line - (step.end_marker && step.end_line !== null ? 1 : 0));
+  }
+
+  setOpen(step, open) {
+    if (step.open === open) return;
+    step.open = open;
+    this.foldsChanged();
+  }
+
+  /** Open every fold that hides `number`, now and as steps arrive. True when something changed. */
   reveal(number) {
-    const group = this.groupHolding(number);
-    if (!group || group.open || number === group.header) return false;
-    this.setOpen(group, true);
-    return true;
+    this.pinned = number;
+    let changed = false;
+    for (const step of this.steps.holding(number, this.count)) {
+      if (!step.open) {
+        step.open = true;
+        changed = true;
+      }
+    }
+    if (changed) this.foldsChanged();
+    return changed;
   }
 
   // Visible lines as runs {start, end, row}: `row` is the row index of `start`.
-  // Closed groups hide their body and end marker; open groups hide only the marker.
   visibleRuns() {
     if (this.runs) return this.runs;
     const runs = [];
@@ -104,13 +85,9 @@ export class LogModel {
         row += end - next + 1;
       }
     };
-    for (const group of this.groups) {
-      const hideFrom = group.open ? group.marker : group.header + 1;
-      if (!hideFrom) continue;
-      const hideTo = group.marker || this.groupEnd(group);
-      if (hideTo < hideFrom) continue;
-      addRun(hideFrom - 1);
-      next = hideTo + 1;
+    for (const [first, last] of this.steps.hiddenRanges(this.count)) {
+      addRun(first - 1);
+      next = last + 1;
     }
     addRun(this.count);
     this.runs = runs;
@@ -123,8 +100,8 @@ export class LogModel {
     return this.rowCount;
   }
 
-  /** The line number shown at row index `row`. */
-  lineAtRow(row) {
+  /** The index into visibleRuns() of the run holding row `row` (the last run past the end). */
+  runIndexAtRow(row) {
     const runs = this.visibleRuns();
     let low = 0;
     let high = runs.length - 1;
@@ -133,7 +110,12 @@ export class LogModel {
       if (runs[middle].row <= row) low = middle;
       else high = middle - 1;
     }
-    const run = runs[low];
+    return low;
+  }
+
+  /** The line number shown at row index `row`. */
+  lineAtRow(row) {
+    const run = this.visibleRuns()[this.runIndexAtRow(row)];
     return run ? run.start + (row - run.row) : null;
   }
 

@@ -1,84 +1,26 @@
 // The log as DOM: only the rows in and near the viewport exist, so a log of a
-// million lines costs the same to show as one of a hundred. Rows have one fixed
-// height; a canvas as tall as all visible rows gives the scrollbar its size and a
-// window inside it holds the rendered rows. Updates are batched into one
-// animation frame. While the view sits at the bottom it follows new lines;
-// scrolling up stops that at once.
-import { styledPieces } from "./ansi.js";
+// million lines costs the same to show as one of a hundred. A row is one text
+// row tall, or, with long lines wrapped, as many as its text needs (see
+// row-geometry.js); a canvas as tall as all visible rows gives the scrollbar
+// its size and a window inside it holds the rendered rows. Below the last
+// line may sit a row that is not part of the log: a line still being drawn,
+// or the build's closing status. Updates are batched into one animation
+// frame. While the view sits at the bottom it follows new lines; scrolling up
+// stops that at once.
+import { lineRow, partialRow, statusRow, stepSummary } from "./log-rows.js";
+import { displayWidth, UniformRows, WrappedRows } from "./row-geometry.js";
 
 const OVERSCAN_ROWS = 30;
 // Browsers cap an element's height (Chrome near 33.5 million px, Firefox near
 // 17.9 million); past this the scrollbar maps onto the rows proportionally.
 const MAX_CANVAS_PX = 8000000;
 
-function formatDuration(ms) {
-  const seconds = ms / 1000;
-  if (seconds < 60) return seconds.toFixed(1) + "s";
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return minutes + "m " + Math.floor(seconds % 60) + "s";
-  return Math.floor(minutes / 60) + "h " + (minutes % 60) + "m";
-}
-
-function pad(number, width) {
-  return String(number).padStart(width, "0");
-}
-
-export function formatElapsed(ms) {
-  const tenths = Math.floor(Math.max(0, ms) / 100);
-  const seconds = Math.floor(tenths / 10);
-  const clock = pad(Math.floor(seconds / 60) % 60, 2) + ":" + pad(seconds % 60, 2) + "." + (tenths % 10);
-  return seconds >= 3600 ? Math.floor(seconds / 3600) + ":" + clock : clock;
-}
-
-function formatClock(ms) {
-  const time = new Date(ms);
-  return pad(time.getHours(), 2) + ":" + pad(time.getMinutes(), 2) + ":" + pad(time.getSeconds(), 2);
-}
-
-// Text with search matches wrapped in <mark>; always text nodes, never markup.
-function appendMarkedText(parent, text, offset, marks) {
-  let position = 0;
-  while (position < text.length) {
-    const absolute = offset + position;
-    while (marks.length && marks[0].end <= absolute) marks.shift();
-    const mark = marks[0];
-    if (mark && mark.start <= absolute) {
-      const end = Math.min(text.length, mark.end - offset);
-      const element = document.createElement("mark");
-      if (mark.current) element.className = "current";
-      element.textContent = text.slice(position, end);
-      parent.appendChild(element);
-      position = end;
-    } else {
-      const end = mark ? Math.min(text.length, mark.start - offset) : text.length;
-      parent.appendChild(document.createTextNode(text.slice(position, end)));
-      position = end;
-    }
-  }
-}
-
-function renderText(container, raw, marks) {
-  let offset = 0;
-  const pending = marks ? marks.slice() : [];
-  for (const piece of styledPieces(raw)) {
-    let target = container;
-    if (piece.color || piece.background || piece.classes) {
-      target = document.createElement("span");
-      if (piece.classes) target.className = piece.classes;
-      if (piece.color) target.style.color = "rgb(" + piece.color + ")";
-      if (piece.background) target.style.backgroundColor = "rgb(" + piece.background + ")";
-      container.appendChild(target);
-    }
-    appendMarkedText(target, piece.text, offset, pending);
-    offset += piece.text.length;
-  }
-}
-
 export class LogView {
   /**
    * scroller: the scrolling element; model: a LogModel; hooks: marksOn(number,
-   * shift) for search matches, onToggleGroup(group), onLineClick(number, event),
-   * onFollowChange(following) and onRendered().
+   * shift) for search matches, annotationsOn(number) for gutter marks,
+   * onToggleStep(step), onLineClick(number, event), onFollowChange(following),
+   * onRendered() and now() (the time open steps count up to).
    */
   constructor(scroller, model, hooks) {
     this.scroller = scroller;
@@ -96,17 +38,31 @@ export class LogView {
     this.timestamps = "off";
     this.timeOrigin = null;
     this.highlight = null; // [first, last] line numbers
-    this.rendered = null; // {first, last, nodes} by row index
+    this.partial = null; // {line, text}: the line being drawn
+    this.status = null; // {text, state}: the build's closing words
+    this.wrap = false;
+    this.columns = 0;
+    this.widths = []; // display width per line, measured once
+    this.geometry = new UniformRows();
+    this.scale = 1; // row pixels per scrolled pixel
+    this.rendered = null; // {first, last, nodes, lines} by row index
     this.stale = true;
     this.frame = 0;
     this.ignoreScroll = false;
+    this.listen(scroller);
+  }
+
+  listen(scroller) {
     scroller.addEventListener("scroll", () => this.onScroll());
     scroller.addEventListener("wheel", (event) => { if (event.deltaY < 0) this.setFollowing(false); }, { passive: true });
     scroller.addEventListener("keydown", (event) => {
       if (["ArrowUp", "PageUp", "Home"].includes(event.key)) this.setFollowing(false);
     });
     this.window.addEventListener("click", (event) => this.onClick(event));
-    window.addEventListener("resize", () => this.refresh(false));
+    window.addEventListener("resize", () => {
+      if (this.wrap) this.measureColumns();
+      this.refresh(this.wrap);
+    });
   }
 
   measureRowHeight() {
@@ -119,6 +75,39 @@ export class LogView {
     return height;
   }
 
+  // How many characters fit in a wrapped line's text column right now.
+  measureColumns() {
+    const probe = document.createElement("div");
+    probe.className = "line";
+    const cells = [document.createElement("a"), document.createElement("span")];
+    cells[0].className = "ln";
+    cells[1].className = "text";
+    if (this.timestamps !== "off") {
+      cells.splice(1, 0, document.createElement("span"));
+      cells[1].className = "ts";
+    }
+    probe.append(...cells);
+    const sample = document.createElement("span");
+    sample.className = "char-probe";
+    sample.textContent = "0".repeat(100);
+    this.window.append(probe, sample);
+    const width = probe.querySelector(".text").getBoundingClientRect().width;
+    const char = sample.getBoundingClientRect().width / 100 || 8;
+    probe.remove();
+    sample.remove();
+    this.columns = Math.max(8, Math.floor(width / char));
+  }
+
+  unitsOf(number) {
+    if (this.model.stepAt(number)) return 1;
+    let width = this.widths[number - 1];
+    if (width === undefined) {
+      width = displayWidth(this.model.lines[number - 1]);
+      this.widths[number - 1] = width;
+    }
+    return Math.max(1, Math.ceil(width / this.columns));
+  }
+
   /** Schedule a render; `rebuild` throws away rendered rows (folds, marks, highlight changed). */
   refresh(rebuild) {
     if (rebuild) this.stale = true;
@@ -126,18 +115,43 @@ export class LogView {
   }
 
   linesAdded() {
+    if (this.partial && this.partial.line <= this.model.count) this.partial = null;
     this.refresh(false);
   }
 
   setTimestamps(mode, origin) {
     this.timestamps = mode;
     this.timeOrigin = origin;
+    if (this.wrap) this.measureColumns();
     this.refresh(true);
+  }
+
+  /** Wrap long lines at the log's width, or let them run on to the right. */
+  setWrap(wrap) {
+    const top = this.following ? null : this.lineAtTop();
+    this.wrap = wrap;
+    this.scroller.classList.toggle("wrap", wrap);
+    if (wrap) this.measureColumns();
+    this.geometry = wrap ? new WrappedRows((number) => this.unitsOf(number)) : new UniformRows();
+    if (top === null) this.refresh(true);
+    else this.keepInView(top, 0);
   }
 
   setHighlight(range) {
     this.highlight = range;
     this.refresh(true);
+  }
+
+  /** Show line `line`'s text so far below the last line, until the line itself arrives. */
+  setPartial(line, text) {
+    this.partial = line > this.model.count ? { line, text } : null;
+    this.refresh(false);
+  }
+
+  /** The build's closing words under the log, e.g. "failed: exit code 2 after 1m 12s". */
+  setStatus(text, state) {
+    this.status = text ? { text, state } : null;
+    this.refresh(false);
   }
 
   setFollowing(following) {
@@ -165,38 +179,80 @@ export class LogView {
   scrollToLine(number) {
     this.model.reveal(number);
     this.setFollowing(false);
+    this.keepInView(number, 1 / 3);
+  }
+
+  /** Scroll so that line `number` sits `fraction` of the viewport from its top. */
+  keepInView(number, fraction) {
     this.pendingScroll = number;
+    this.pendingFraction = fraction;
     this.refresh(true);
+  }
+
+  /** The first line whose row is in view, or null. */
+  lineAtTop() {
+    const rendered = this.rendered;
+    if (!rendered) return null;
+    const row = this.geometry.rowAt((this.scroller.scrollTop * this.scale) / this.rowHeight);
+    return row < this.model.rows ? this.model.lineAtRow(row) : null;
   }
 
   onClick(event) {
     const fold = event.target.closest(".fold");
     if (fold) {
-      const group = this.model.groupByHeader.get(Number(fold.dataset.header));
-      if (group && this.hooks.onToggleGroup) this.hooks.onToggleGroup(group);
+      const step = this.model.stepAt(Number(fold.dataset.header));
+      if (step && this.hooks.onToggleStep) this.hooks.onToggleStep(step);
       return;
     }
     const number = event.target.closest(".ln");
     if (number && this.hooks.onLineClick) this.hooks.onLineClick(Number(number.dataset.n), event);
   }
 
+  trailers() {
+    const trailers = [];
+    const partial = this.partial;
+    if (partial && partial.line === this.model.count + 1) trailers.push({ partial });
+    if (this.status) trailers.push({ status: this.status });
+    return trailers;
+  }
+
   render() {
     this.frame = 0;
     const model = this.model;
-    const rows = model.rows;
+    const geometry = this.geometry;
+    geometry.sync(model, model.foldVersion + ":" + this.columns);
+    const trailers = this.trailers();
+    const rows = model.rows + trailers.length;
     const scroller = this.scroller;
     const viewport = scroller.clientHeight;
-    const total = rows * this.rowHeight;
+    const unit = this.rowHeight;
+    const total = (geometry.total + trailers.length) * unit;
     const height = Math.min(total, MAX_CANVAS_PX);
     if (this.canvas.style.height !== height + "px") this.canvas.style.height = height + "px";
     // Scrolling one pixel moves `scale` pixels through the rows (1 unless capped).
-    const scale = total > height && height > viewport ? (total - viewport) / (height - viewport) : 1;
+    this.scale = total > height && height > viewport ? (total - viewport) / (height - viewport) : 1;
+    this.placeScroll(viewport, height);
+    const offset = scroller.scrollTop * this.scale; // of the viewport's top, in row pixels
+    const first = Math.max(0, Math.min(rows - 1, geometry.rowAt(offset / unit)) - OVERSCAN_ROWS);
+    const last = Math.min(rows - 1, geometry.rowAt((offset + viewport) / unit) + OVERSCAN_ROWS);
+    this.renderRows(first, last, trailers);
+    this.window.style.transform = "translateY(" + (scroller.scrollTop + geometry.top(first) * unit - offset) + "px)";
+    const lastVisible = geometry.rowAt(Math.max(0, offset + viewport - 1) / unit);
+    this.below = Math.max(0, model.rows - 1 - lastVisible);
+    if (this.hooks.onRendered) this.hooks.onRendered();
+  }
+
+  // Scroll to a line asked for, or to the bottom while following.
+  placeScroll(viewport, height) {
+    const scroller = this.scroller;
     if (this.pendingScroll) {
-      const row = model.rowOfLine(this.pendingScroll);
+      const row = this.model.rowOfLine(this.pendingScroll);
       this.pendingScroll = null;
-      const limit = Math.max(0, scroller.scrollHeight - viewport);
-      const top = row === null ? null : Math.min(limit, Math.max(0, Math.round((row * this.rowHeight - viewport / 3) / scale)));
-      if (top !== null && Math.abs(scroller.scrollTop - top) >= 1) {
+      if (row === null) return;
+      const limit = Math.max(0, height - viewport);
+      const wanted = (this.geometry.top(row) * this.rowHeight - viewport * this.pendingFraction) / this.scale;
+      const top = Math.min(limit, Math.max(0, Math.round(wanted)));
+      if (Math.abs(scroller.scrollTop - top) >= 1) {
         // This scroll is ours, not the reader's: it must not resume following.
         this.ignoreScroll = true;
         scroller.scrollTop = top;
@@ -205,103 +261,57 @@ export class LogView {
       const bottom = Math.max(0, height - viewport);
       if (Math.abs(scroller.scrollTop - bottom) >= 1) scroller.scrollTop = bottom;
     }
-    const offset = scroller.scrollTop * scale; // of the viewport's top, in row pixels
-    const first = Math.max(0, Math.floor(offset / this.rowHeight) - OVERSCAN_ROWS);
-    const last = Math.min(rows - 1, Math.ceil((offset + viewport) / this.rowHeight) + OVERSCAN_ROWS);
-    this.renderRows(first, last);
-    this.window.style.transform = "translateY(" + (scroller.scrollTop + first * this.rowHeight - offset) + "px)";
-    const lastVisible = Math.floor((offset + viewport - 1) / this.rowHeight);
-    this.below = Math.max(0, rows - 1 - lastVisible);
-    if (this.hooks.onRendered) this.hooks.onRendered();
+  }
+
+  renderRow(row, trailers) {
+    const lines = this.model.rows;
+    if (row >= lines) {
+      const trailer = trailers[row - lines];
+      return trailer.partial ? partialRow(trailer.partial.line, trailer.partial.text) : statusRow(trailer.status);
+    }
+    return lineRow(this, this.model.lineAtRow(row), this.geometry.units(row));
   }
 
   // Keep rows that stay in the window (a selection in them survives streaming),
-  // drop the ones that left it and build only the new ones.
-  renderRows(first, last) {
+  // drop the ones that left it and build only the new ones. Rows below the
+  // last line are rebuilt whenever anything changed there.
+  renderRows(first, last, trailers) {
     const old = this.rendered;
+    const lines = this.model.rows;
+    const key = trailers.map((t) => (t.partial ? "p" + t.partial.line + ":" + t.partial.text : "s" + t.status.text)).join("|");
     if (this.stale || !old || first > old.last || last < old.first || last < first) {
       this.stale = false;
       const nodes = [];
-      for (let row = first; row <= last; row++) nodes.push(this.renderRow(row));
+      for (let row = first; row <= last; row++) nodes.push(this.renderRow(row, trailers));
       this.window.replaceChildren(...nodes);
-      this.rendered = { first, last, nodes };
-    } else {
-      const nodes = old.nodes;
-      while (old.first < first) { nodes.shift().remove(); old.first++; }
-      while (old.last > last) { nodes.pop().remove(); old.last--; }
-      const before = [];
-      for (let row = first; row < old.first; row++) before.push(this.renderRow(row));
-      if (before.length) { this.window.prepend(...before); nodes.unshift(...before); }
-      const after = [];
-      for (let row = old.last + 1; row <= last; row++) after.push(this.renderRow(row));
-      if (after.length) { this.window.append(...after); nodes.push(...after); }
-      old.first = first;
-      old.last = last;
-      this.updateGroupHeaders(nodes);
+      this.rendered = { first, last, nodes, lines, key };
+      return;
     }
+    const nodes = old.nodes;
+    if (old.key !== key || old.lines !== lines) {
+      while (old.last >= Math.min(old.lines, lines) && old.last >= old.first) { nodes.pop().remove(); old.last--; }
+    }
+    while (old.first < first && old.first <= old.last) { nodes.shift().remove(); old.first++; }
+    while (old.last > last) { nodes.pop().remove(); old.last--; }
+    if (!nodes.length) {
+      this.stale = true;
+      this.renderRows(first, last, trailers);
+      return;
+    }
+    const before = [];
+    for (let row = first; row < old.first; row++) before.push(this.renderRow(row, trailers));
+    if (before.length) { this.window.prepend(...before); nodes.unshift(...before); }
+    const after = [];
+    for (let row = old.last + 1; row <= last; row++) after.push(this.renderRow(row, trailers));
+    if (after.length) { this.window.append(...after); nodes.push(...after); }
+    Object.assign(old, { first, last, lines, key });
+    this.updateStepHeaders(nodes);
   }
 
-  updateGroupHeaders(nodes) {
+  updateStepHeaders(nodes) {
+    const now = this.hooks.now ? this.hooks.now() : Date.now();
     for (const node of nodes) {
-      if (node.groupMeta) node.groupMeta.textContent = this.groupSummary(node.group);
+      if (node.groupMeta) node.groupMeta.textContent = stepSummary(this.model, node.step, now);
     }
-  }
-
-  groupSummary(group) {
-    const count = this.model.groupLineCount(group);
-    const duration = this.model.groupDuration(group);
-    let summary = count + (count === 1 ? " line" : " lines");
-    if (duration !== null) summary += " · " + formatDuration(duration);
-    if (group.last === null && group.marker === null) summary += " …";
-    return summary;
-  }
-
-  renderRow(row) {
-    const model = this.model;
-    const number = model.lineAtRow(row);
-    const element = document.createElement("div");
-    element.className = "line";
-    element.id = "L" + number;
-    const gutter = document.createElement("a");
-    gutter.className = "ln";
-    gutter.href = "#L" + number;
-    gutter.tabIndex = -1;
-    gutter.dataset.n = number;
-    element.appendChild(gutter);
-    if (this.timestamps !== "off") element.appendChild(this.renderTime(number));
-    const highlight = this.highlight;
-    if (highlight && number >= highlight[0] && number <= highlight[1]) element.classList.add("selected");
-    const group = model.groupByHeader.get(number);
-    if (group) {
-      element.classList.add("group-header");
-      const fold = document.createElement("button");
-      fold.type = "button";
-      fold.className = "fold";
-      fold.dataset.header = number;
-      fold.setAttribute("aria-expanded", String(group.open));
-      renderText(fold, group.title, this.hooks.marksOn(number, "::group::".length));
-      const meta = document.createElement("span");
-      meta.className = "group-meta";
-      meta.textContent = this.groupSummary(group);
-      element.append(fold, meta);
-      element.group = group;
-      element.groupMeta = meta;
-      return element;
-    }
-    const text = document.createElement("span");
-    text.className = "text";
-    renderText(text, model.lines[number - 1], this.hooks.marksOn(number, 0));
-    element.appendChild(text);
-    return element;
-  }
-
-  renderTime(number) {
-    const time = document.createElement("span");
-    time.className = "ts";
-    const printed = this.model.times[number - 1];
-    if (printed != null) {
-      time.textContent = this.timestamps === "clock" ? formatClock(printed) : formatElapsed(printed - (this.timeOrigin || printed));
-    }
-    return time;
   }
 }
