@@ -1,16 +1,9 @@
 // The build page's header and tab title, kept in step with the build's status.
 
-import { outcomeWords } from "./outcome-words.js";
+import { durationWords, outcomeWords } from "./outcome-words.js";
 import { FINISHED } from "./states.js";
 
 const TITLE_MARK = { succeeded: "✓", failed: "✗", cancelled: "⊘", running: "▶", queued: "…" };
-
-function formatSeconds(seconds) {
-  const hours = Math.floor(seconds / 3600);
-  const minutes = Math.floor(seconds / 60) % 60;
-  if (hours) return hours + "h " + minutes + "m " + (seconds % 60) + "s";
-  return (minutes ? minutes + "m " : "") + (seconds % 60) + "s";
-}
 
 export class BuildHeader {
   constructor(document) {
@@ -61,6 +54,7 @@ export class BuildHeader {
     const build = this.build;
     if (!build || !build.started_at) return;
     const end = build.finished_at ? Date.parse(build.finished_at) : Date.now();
-    this.duration.textContent = formatSeconds(Math.max(0, Math.round((end - Date.parse(build.started_at)) / 1000)));
+    // The same words as the outcome's "after 1m 12s".
+    this.duration.textContent = durationWords(Math.max(0, end - Date.parse(build.started_at)));
   }
 }

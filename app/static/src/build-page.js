@@ -181,7 +181,10 @@ function followStream(root, buildId, page) {
     statusLine.showConnection(shown);
     header.setStalled(shown.stalled);
   }
-  const ticker = setInterval(showStatus, 1000);
+  const ticker = setInterval(function () {
+    showStatus();
+    view.refresh(false); // open steps' headers count up
+  }, 1000);
   const event = (handler) => (message) => {
     handler(message, performance.now());
     showStatus();

@@ -10,7 +10,7 @@
 import { lineRow, partialRow, statusRow, stepSummary } from "./log-rows.js";
 import { displayWidth, UniformRows, WrappedRows } from "./row-geometry.js";
 
-const OVERSCAN_ROWS = 30;
+const OVERSCAN_ROWS = 30; // text rows rendered above and below the viewport
 // Browsers cap an element's height (Chrome near 33.5 million px, Firefox near
 // 17.9 million); past this the scrollbar maps onto the rows proportionally.
 const MAX_CANVAS_PX = 8000000;
@@ -233,8 +233,9 @@ export class LogView {
     this.scale = total > height && height > viewport ? (total - viewport) / (height - viewport) : 1;
     this.placeScroll(viewport, height);
     const offset = scroller.scrollTop * this.scale; // of the viewport's top, in row pixels
-    const first = Math.max(0, Math.min(rows - 1, geometry.rowAt(offset / unit)) - OVERSCAN_ROWS);
-    const last = Math.min(rows - 1, geometry.rowAt((offset + viewport) / unit) + OVERSCAN_ROWS);
+    // Overscan by height, not by rows: a wrapped row may be hundreds of text rows tall.
+    const first = Math.max(0, Math.min(rows - 1, geometry.rowAt(Math.max(0, offset / unit - OVERSCAN_ROWS))));
+    const last = Math.min(rows - 1, geometry.rowAt((offset + viewport) / unit + OVERSCAN_ROWS));
     this.renderRows(first, last, trailers);
     this.window.style.transform = "translateY(" + (scroller.scrollTop + geometry.top(first) * unit - offset) + "px)";
     const lastVisible = geometry.rowAt(Math.max(0, offset + viewport - 1) / unit);

@@ -3,7 +3,7 @@
 // build is over. Live `lines` events bring the rest; the page merges both and
 // drops what it holds already, so asking twice is harmless.
 
-export const PAGE_SIZE = 500;
+export const PAGE_SIZE = 2000;
 const RETRY_MS = 3000;
 const MAX_RETRIES = 5;
 
