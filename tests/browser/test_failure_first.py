@@ -121,17 +121,17 @@ def test_a_line_link_wins_over_the_first_error(server, worker, client, page, red
 
 
 def test_problems_list_pages_jumps_and_filters(server, worker, client, page, redis_client):
-    build = failed_build(client, redis_client, WARNINGS="1200")  # three pages of the API
+    build = failed_build(client, redis_client, WARNINGS="4500")  # three pages of the API
     page.goto(f"{server}/builds/{build}")
-    expect(page.locator("#count-warning")).to_have_text("1,201 warnings", timeout=30_000)
+    expect(page.locator("#count-warning")).to_have_text("4,501 warnings", timeout=30_000)
     expect(page.locator("#count-error")).to_have_text("2 errors")
     items = page.locator("#problem-list li")
     expect(items).to_have_count(200)  # never all of them at once
     more = page.locator("#problems-more")
-    expect(more).to_have_text("Show 200 more (1,004 not shown)")
+    expect(more).to_have_text("Show 200 more (4,304 not shown)")
     more.click()
     expect(items).to_have_count(400)
-    expect(page.locator("#build")).to_have_attribute("data-annotations", "1204")
+    expect(page.locator("#build")).to_have_attribute("data-annotations", "4504")
     page.locator(f"#problem-list button[data-line='{SECOND_ERROR}']").click()
     expect(page.locator(f"#L{SECOND_ERROR}")).to_have_class(SELECTED)
     expect(page.locator(f"#L{SECOND_ERROR}")).to_be_in_viewport()
@@ -217,3 +217,4 @@ def test_a_progress_bar_shows_live_until_its_line_arrives(server, worker, client
     expect(page.locator("#L2 .text")).to_have_text("progress 100%", timeout=30_000)
     expect(pending).to_have_count(0)
     expect(page.locator("#state")).to_have_text("succeeded", timeout=60_000)
+
