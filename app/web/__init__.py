@@ -27,6 +27,7 @@ from app.api import http_error
 from app.archive import read_log
 from app.auth import auth_config, current_user, operator_required, public, viewer_required
 from app.builds import QueueError, services, start_build
+from app.logdiff.baseline import last_success
 from app.recipes import RecipeError
 from app.serving import client_left
 from app.sockets.relay import SubscribeError
@@ -127,7 +128,31 @@ def show_build(build_id: int) -> str:
     build = store.get_build(services().redis, build_id)
     if build is None:
         abort(404, f"There is no build #{build_id}.")
-    return render_template("build.html", build=build)
+    return render_template("build.html", build=build,
+                           last_success=last_success(services().redis, build))
+
+
+@bp.get("/builds/<int:build_id>/diff")
+@viewer_required
+def diff_page(build_id: int) -> str:
+    """The build's log compared with ``against``'s (default: the recipe's last
+    earlier success); the page's script fetches the comparison from the API."""
+    client = services().redis
+    build = store.get_build(client, build_id)
+    if build is None:
+        abort(404, f"There is no build #{build_id}.")
+    raw = request.args.get("against")
+    default = last_success(client, build)
+    if raw is None and default is None:
+        abort(404, f"Build #{build_id} has no earlier succeeded build of {build['recipe']} "
+                   "to compare with.")
+    if raw is not None and not (raw.isascii() and raw.isdigit() and 0 < len(raw) <= 16):
+        abort(400, "against must be a build number.")
+    against = store.get_build(client, int(raw) if raw is not None else default)
+    if against is None:
+        abort(404, f"There is no build #{raw}.")
+    return render_template("diff.html", build=build, against=against,
+                           is_last_success=against["id"] == default)
 
 
 @bp.get("/builds/<int:build_id>/log.txt")

@@ -1,0 +1,96 @@
+"""One comparison, in the short-lived process that ``runner`` starts: read both
+logs, normalise them, compare them, and answer the API's JSON.
+
+The two logs are read and normalised at once, one in a forked process (this
+process is single-threaded and holds no connection yet when it forks), so the
+comparison takes the time of one log, not two, on a machine with two cores.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from collections.abc import Mapping
+from typing import Any
+
+import redis
+
+from app.archive import read_log
+from app.logdiff import hunks
+from app.logdiff.volatile import normalise_text
+from app.redis_connection import redis_client
+
+READ_LINES = 50_000
+READ_BYTES = 8 << 20
+
+# What the comparing process is given: how to reach Redis and the archive.
+SETTINGS = (
+    "REDIS_URL", "REDIS_TLS_CA_FILE", "REDIS_TLS_CERT_FILE", "REDIS_TLS_KEY_FILE",
+    "REDIS_SENTINELS", "REDIS_SENTINEL_MASTER", "REDIS_SENTINEL_PASSWORD", "ARCHIVE_DIR",
+)
+
+
+def read_whole_log(client: redis.Redis, archive_dir: str, build_id: int) -> list[str]:
+    """Every line of the build's log, from Redis or its archive, a chunk at a time."""
+    lines: list[str] = []
+    while True:
+        chunk, _times = read_log(client, archive_dir, build_id, len(lines), READ_LINES,
+                                 READ_BYTES)
+        if not chunk:
+            return lines
+        lines += chunk
+
+
+def read_and_normalise(settings: Mapping[str, Any], build_id: int) -> tuple[str, str]:
+    """The build's log as one text, and that text normalised (lines joined by newlines)."""
+    client = redis_client(settings, "diff", 1)
+    try:
+        text = "\n".join(read_whole_log(client, settings["ARCHIVE_DIR"], build_id))
+    finally:
+        client.close()
+    return text, normalise_text(text, build_id)
+
+
+def _in_a_fork(settings: Mapping[str, Any], build_id: int):
+    """Start ``read_and_normalise`` in a forked process; returns a function that
+    waits for its result."""
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the forked process: answer through the pipe, then leave at once
+        os.close(reader)
+        status = 1
+        try:
+            with os.fdopen(writer, "wb") as out:
+                pickle.dump(read_and_normalise(settings, build_id), out, protocol=5)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(writer)
+
+    def result() -> tuple[str, str]:
+        with os.fdopen(reader, "rb") as source:
+            data = source.read()
+        _pid, status = os.waitpid(pid, 0)
+        if status != 0 or not data:
+            raise RuntimeError(f"reading build {build_id}'s log failed")
+        return pickle.loads(data)
+
+    return result
+
+
+def split(text: str) -> list[str]:
+    return text.split("\n") if text else []
+
+
+def compare_builds(
+    settings: Mapping[str, Any], build_id: int, against: int, context: int
+) -> dict[str, Any]:
+    """The API's answer comparing build ``build_id`` (b) with build ``against`` (a)."""
+    older = _in_a_fork(settings, against)
+    b_text, b_keys = read_and_normalise(settings, build_id)
+    a_text, a_keys = older()
+    a_lines, b_lines = split(a_text), split(b_text)
+    answer: dict[str, Any] = {"build": build_id, "against": against}
+    answer.update(hunks.compare(a_lines, b_lines, split(a_keys), split(b_keys), context))
+    answer["log_lines"] = {"a": len(a_lines), "b": len(b_lines)}
+    return answer
