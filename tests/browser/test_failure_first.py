@@ -218,3 +218,15 @@ def test_a_progress_bar_shows_live_until_its_line_arrives(server, worker, client
     expect(pending).to_have_count(0)
     expect(page.locator("#state")).to_have_text("succeeded", timeout=60_000)
 
+
+def test_compare_with_the_last_success(server, worker, client, page, redis_client):
+    good = start(client, "page-failure", DELAY="0", EXIT_CODE="0")
+    wait_for_state(redis_client, good, "succeeded")
+    bad = failed_build(client, redis_client)
+    page.goto(f"{server}/builds/{bad}")
+    link = page.locator("#compare")
+    expect(link).to_have_text(f"Compare with #{good} (last success)")
+    expect(link).to_have_attribute("href", f"/builds/{bad}/diff")
+    page.goto(f"{server}/builds/{good}")
+    expect(page.locator("#log-status")).to_have_text(re.compile(r"^succeeded after \d+s$"))
+    assert page.locator("#compare").count() == 0  # no earlier success, or this one itself
