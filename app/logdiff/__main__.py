@@ -12,12 +12,16 @@ import sys
 from app.logdiff.job import SETTINGS, compare_builds
 from app.settings import load_settings
 
+# Comparing is background work: the server and the workers go first on a busy machine.
+NICENESS = 10
+
 
 def main(argv: list[str]) -> int:
     if len(argv) != 3 or not all(arg.isascii() and arg.isdigit() for arg in argv):
         print("usage: python -m app.logdiff BUILD AGAINST CONTEXT", file=sys.stderr)
         return 2
     build_id, against, context = (int(arg) for arg in argv)
+    os.nice(NICENESS)
     given = {name: os.environ[name] for name in SETTINGS if name in os.environ}
     settings = load_settings(given, environ={})
     answer = compare_builds(settings, build_id, against, context)
