@@ -219,6 +219,24 @@ def test_a_progress_bar_shows_live_until_its_line_arrives(server, worker, client
     expect(page.locator("#state")).to_have_text("succeeded", timeout=60_000)
 
 
+
+def test_a_stopped_build_says_how_in_words(server, worker, client, page, redis_client):
+    """Cancelled or timed out, the command died of SIGTERM: the page names it."""
+    cancelled = start(client, "slow", LINES="600", DELAY="0.05")
+    timed_out = start(client, "sleepy")
+    page.goto(f"{server}/builds/{cancelled}")
+    wait_for_lines(page, 5)
+    client.post(f"/api/builds/{cancelled}/cancel")
+    expect(page.locator("#log-status")).to_have_text(
+        re.compile(r"^cancelled \(SIGTERM\) after \d+s$"), timeout=30_000)
+    expect(page.locator("#result")).to_have_text(page.locator("#log-status").text_content())
+    wait_for_state(redis_client, timed_out, "failed")
+    page.goto(f"{server}/builds/{timed_out}")
+    expect(page.locator("#log-status")).to_have_text(re.compile(r"^timed out after \d+s$"))
+    expect(page.locator("#result")).to_have_text(page.locator("#log-status").text_content())
+    expect(page.locator("#build")).to_have_attribute("data-opened", "end")  # no error to open at
+    assert "-15" not in page.text_content("#build")
+
 def test_compare_with_the_last_success(server, worker, client, page, redis_client):
     good = start(client, "page-failure", DELAY="0", EXIT_CODE="0")
     wait_for_state(redis_client, good, "succeeded")
