@@ -79,6 +79,16 @@ def test_two_green_runs_differ_only_in_volatile_text(server, history):
     assert answer["against"] == history["older_green"]
 
 
+def test_answers_about_finished_builds_are_kept_by_their_uids(app, client, history):
+    path = f"/api/builds/{history['changed']}/diff?against={history['green']}"
+    first, again = client.get(path), client.get(path)
+    assert first.status_code == again.status_code == 200
+    assert first.data == again.data
+    assert app.extensions["logdiff"].runs == 1
+    assert client.get(path + "&context=4").status_code == 200
+    assert app.extensions["logdiff"].runs == 2
+
+
 def test_an_explicit_build_of_another_recipe(server, history):
     response = diff(server, history["changed"], against=str(history["other_recipe"]),
                     context="0")
