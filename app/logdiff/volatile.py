@@ -125,18 +125,34 @@ def workspace_pattern(build_id: int) -> re.Pattern:
     )
 
 
-def normalise_text(text: str, build_id: int) -> str:
-    """``text`` (lines joined by newlines) with the volatile parts of build
-    ``build_id``'s log rewritten to tokens; it keeps its number of lines."""
+def without_own_paths(text: str, build_id: int) -> str:
+    """First step: colour codes removed, the build's workspace rewritten (before the
+    temporary-path rule, as a workspace may lie under /tmp)."""
     if "\x1b" in text:
         text = ANSI.sub("", text)
     if f"/{int(build_id)}-" in text:
         text = workspace_pattern(build_id).sub("<workspace>", text)
+    return text
+
+
+def without_volatile(text: str) -> str:
+    """Second step, the same for every build: the rules of ``PASSES``."""
     lowered = text.lower()
     for _rule, pattern, replacement, needs in PASSES:
         if needs in lowered:
             text = pattern.sub(replacement, text)
+    return text
+
+
+def without_own_id(text: str, build_id: int) -> str:
+    """Last step: the build's own id."""
     return own_id_pattern(build_id).sub("<build>", text)
+
+
+def normalise_text(text: str, build_id: int) -> str:
+    """``text`` (lines joined by newlines) with the volatile parts of build
+    ``build_id``'s log rewritten to tokens; it keeps its number of lines."""
+    return without_own_id(without_volatile(without_own_paths(text, build_id)), build_id)
 
 
 def normalise(lines: Sequence[str], build_id: int) -> list[str]:
