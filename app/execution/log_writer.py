@@ -64,7 +64,7 @@ class LogWriter:
         self._append(*self.budget.finish(store.now_ms()))
         closed = self.marks.close(self.written, self.last_ms or store.now_ms())
         if closed:
-            self._store(self.written + 1, [], [], None, Found([], closed))
+            self._write_batch(self.written + 1, [], [], None, Found([], closed))
 
     def _append(self, lines: list[str], times: list[int]) -> None:
         if not lines:
@@ -73,6 +73,13 @@ class LogWriter:
         crc = store.log_crc32(lines, self.crc)
         found = Found(*self.marks.scan(first, lines, times))
         self.last_ms = times[-1]
+        self._write_batch(first, lines, times, crc, found)
+        self.crc = crc
+
+    def _write_batch(
+        self, first: int, lines: list[str], times: list[int], crc: int | None, found: Found
+    ) -> None:
+        """Store a batch (lines, or steps alone), first writing again what a failover lost."""
         try:
             replicated = self._store(first, lines, times, crc, found)
         except store.LogBehind as behind:
@@ -81,7 +88,6 @@ class LogWriter:
                         extra={"build_id": self.build_id})
             self._restore(behind.length)
             replicated = self._store(first, lines, times, crc, found)
-        self.crc = crc
         self._keep_until_replicated(first, lines, times, found, replicated)
 
     def _store(
@@ -119,7 +125,7 @@ class LogWriter:
         with what was found in them."""
         for first, lines, times, found in list(self.unreplicated):
             skip = length + 1 - first
-            if skip >= len(lines):
+            if skip >= len(lines) and (lines or skip):  # steps alone come after every line
                 continue
             if skip < 0:
                 raise store.LogBehind(self.build_id, length)  # older than what is kept
