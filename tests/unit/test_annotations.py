@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from app.annotations import (
@@ -11,6 +13,7 @@ from app.annotations import (
     unescape_data,
     unescape_property,
 )
+from app.archive import delete_expired, marks_path, paths
 from app.marks import LogMarks, may_hold_marks
 from app.output import SecretMasker
 from app.recipes import compile_pattern
@@ -88,3 +91,11 @@ def test_colour_codes_do_not_hide_a_command_and_numbering_starts_at_first():
     marks = LogMarks()
     found, _ = marks.scan(41, ["plain", "\x1b[31m::warning::red\x1b[0m"], [0, 0])
     assert found == [{"line": 42, "level": "warning", "message": "red"}]
+
+
+def test_the_retention_sweep_deletes_annotations_and_steps_with_the_log(tmp_path):
+    files = [*paths(tmp_path, "7-00112233aabbccdd"), marks_path(tmp_path, "7-00112233aabbccdd")]
+    for path in files:
+        path.write_text("x")
+        os.utime(path, (1, 1))
+    assert sorted(delete_expired(tmp_path, 3600)) == sorted(files)
