@@ -14,7 +14,7 @@ from typing import Any
 
 from app.annotations import parse_command, problem_annotation
 from app.output import HIDDEN, SecretMasker
-from app.recipes import Problem, compile_pattern
+from app.recipes import PatternError, Problem, compile_pattern
 from app.steps import BUILDKITE_PREFIXES, StepTracker, may_mark
 
 # A Buildkite header after a newline (the text's first line is tested apart).
@@ -42,7 +42,10 @@ def problems_filter(problems: Sequence[Problem]) -> Any:
     where only a line at a time will do."""
     if not problems or any("\\A" in p.pattern or "\\z" in p.pattern for p in problems):
         return None
-    return compile_pattern("(?m)" + "|".join(f"(?:{p.pattern})" for p in problems))
+    try:
+        return compile_pattern("(?m)" + "|".join(f"(?:{p.pattern})" for p in problems))
+    except PatternError:  # too large together for RE2's memory budget
+        return None
 
 
 class LogMarks:
