@@ -317,6 +317,11 @@ def _parse_problem(recipe: str, where: str, entry: Any) -> Problem:
             f"recipe {recipe!r}: its problem pattern {pattern} names groups"
             f" {', '.join(sorted(extra))}; the known ones are {', '.join(PROBLEM_GROUPS)}"
         )
+    if matcher.search("") is not None:
+        raise RecipesFileError(
+            f"recipe {recipe!r}: its problem pattern {pattern} matches an empty line,"
+            " so every line would be a problem"
+        )
     risky = catastrophic_part(pattern)
     if risky is not None:
         raise RecipesFileError(

@@ -73,6 +73,7 @@ def test_a_recipes_file_with_a_catastrophic_pattern_is_refused_with_a_sentence(t
     ("""{pattern = '(?P<msg>x)'}""", "names groups msg; the known ones are"),
     ("""{pattern = 'x', colour = "red"}""", "has unknown keys: colour"),
     ("""{level = "error"}""", "must be a table with a pattern"),
+    ("""{pattern = 'x*'}""", "matches an empty line, so every line would be a problem"),
 ])
 def test_bad_problem_entries_are_refused(problems, says):
     with pytest.raises(RecipesFileError, match=None) as refused:
