@@ -94,7 +94,7 @@ def run_recipe(
     secrets = [params[name] for name in recipe.secret_params if name in params]
     secrets += [env[name] for name in recipe.secret_env if name in env]
     writer = LogWriter(client, build_id, settings.MAX_LOG_BYTES, SecretMasker(secrets),
-                       replicas_to_wait_for(settings))
+                       replicas_to_wait_for(settings), recipe.problems)
     try:
         process = start_command(recipe.command, workspace, env)
     except OSError as error:

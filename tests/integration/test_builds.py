@@ -30,7 +30,8 @@ def test_build_runs_to_success_with_every_line(client, worker, redis_client):
     done = wait_for_state(redis_client, build["id"], "succeeded")
     assert done["exit_code"] == 0 and done["lines"] == 500
     assert set(done) == {"id", "recipe", "params", "state", "reason", "exit_code",
-                         "created_at", "started_at", "finished_at", "lines", "log_crc32"}
+                         "created_at", "started_at", "finished_at", "lines", "log_crc32",
+                         "annotations"}
     assert done["finished_at"].endswith("Z")
     text = client.get(f"/builds/{build['id']}/log.txt")
     assert text.content_type == "text/plain; charset=utf-8"
