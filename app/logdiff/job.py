@@ -92,8 +92,8 @@ def normalised_pair(a_text: str, a_id: int, b_text: str, b_id: int) -> tuple[lis
     first_half = in_a_fork(without_volatile, "\n".join(distinct[:half]))
     second_half = split(without_volatile("\n".join(distinct[half:])))
     tokens = dict(zip(distinct, split(first_half()) + second_half, strict=True))
-    a_keys = without_own_id("\n".join(tokens[line] for line in a_lines), a_id)
-    b_keys = without_own_id("\n".join(tokens[line] for line in b_lines), b_id)
+    a_keys = without_own_id("\n".join(map(tokens.__getitem__, a_lines)), a_id)
+    b_keys = without_own_id("\n".join(map(tokens.__getitem__, b_lines)), b_id)
     return split(a_keys), split(b_keys)
 
 
