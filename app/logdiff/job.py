@@ -1,10 +1,12 @@
 """One comparison, in the short-lived process that ``runner`` starts: read both
 logs, normalise them, compare them, and answer the API's JSON.
 
-Work is split over two processes (this one, single-threaded and holding no
-connection when it forks, and a forked copy): each reads one log; then each
-normalises half of the distinct lines of both logs, as most lines of two runs of
-a recipe are the same text and need normalising once.
+The two logs are read and normalised at once, one in a forked copy of this
+process (single-threaded, holding no connection when it forks), so on two cores
+the comparison takes the time of one log, not two. (Normalising each distinct
+line of both logs once, half in each process, spends less CPU, but measured
+slower: 0.95 s against 0.6 s for two 200,000-line logs, 1.5 s against 1.0 s when
+every line carries a time.)
 """
 
 from __future__ import annotations
@@ -12,14 +14,13 @@ from __future__ import annotations
 import os
 import pickle
 from collections.abc import Callable, Mapping
-from itertools import chain
 from typing import Any
 
 import redis
 
 from app.archive import read_log
 from app.logdiff import hunks
-from app.logdiff.volatile import without_own_id, without_own_paths, without_volatile
+from app.logdiff.volatile import normalise_text
 from app.redis_connection import redis_client
 
 READ_LINES = 50_000
@@ -83,30 +84,21 @@ def split(text: str) -> list[str]:
     return text.split("\n") if text else []
 
 
-def normalised_pair(a_text: str, a_id: int, b_text: str, b_id: int) -> tuple[list, list]:
-    """Both logs' lines normalised: each distinct line once, half of them in a fork."""
-    a_lines = split(without_own_paths(a_text, a_id))
-    b_lines = split(without_own_paths(b_text, b_id))
-    distinct = list(dict.fromkeys(chain(a_lines, b_lines)))
-    half = len(distinct) // 2
-    first_half = in_a_fork(without_volatile, "\n".join(distinct[:half]))
-    second_half = split(without_volatile("\n".join(distinct[half:])))
-    tokens = dict(zip(distinct, split(first_half()) + second_half, strict=True))
-    a_keys = without_own_id("\n".join(map(tokens.__getitem__, a_lines)), a_id)
-    b_keys = without_own_id("\n".join(map(tokens.__getitem__, b_lines)), b_id)
-    return split(a_keys), split(b_keys)
+def read_and_normalise(settings: Mapping[str, Any], build_id: int) -> tuple[str, str]:
+    """The build's log as one text, and that text normalised."""
+    text = read_text(settings, build_id)
+    return text, normalise_text(text, build_id)
 
 
 def compare_builds(
     settings: Mapping[str, Any], build_id: int, against: int, context: int
 ) -> dict[str, Any]:
     """The API's answer comparing build ``build_id`` (b) with build ``against`` (a)."""
-    older = in_a_fork(read_text, settings, against)
-    b_text = read_text(settings, build_id)
-    a_text = older()
-    a_keys, b_keys = normalised_pair(a_text, against, b_text, build_id)
+    older = in_a_fork(read_and_normalise, settings, against)
+    b_text, b_keys = read_and_normalise(settings, build_id)
+    a_text, a_keys = older()
     a_lines, b_lines = split(a_text), split(b_text)
     answer: dict[str, Any] = {"build": build_id, "against": against}
-    answer.update(hunks.compare(a_lines, b_lines, a_keys, b_keys, context))
+    answer.update(hunks.compare(a_lines, b_lines, split(a_keys), split(b_keys), context))
     answer["log_lines"] = {"a": len(a_lines), "b": len(b_lines)}
     return answer
