@@ -5,17 +5,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import redis
-from celery import Celery
-from flask import Flask
-from flask_socketio import SocketIO
-from flask_wtf.csrf import CSRFProtect
+if TYPE_CHECKING:
+    import redis
+    from celery import Celery
+    from flask import Flask
+    from flask_socketio import SocketIO
 
-from app.recipes import Recipes, load_recipes
-from app.redis_connection import redis_client
-from app.settings import Settings, load_settings
+    from app.recipes import Recipes
+    from app.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -72,13 +71,20 @@ def _origins(value: str) -> list[str] | None:
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask app, its Celery app, its Socket.IO server and the Redis clients."""
+    from flask import Flask
+    from flask_socketio import SocketIO
+    from flask_wtf.csrf import CSRFProtect
+
     from app import api, web
     from app.auth import init_auth
     from app.cli import builds as builds_cli
     from app.metrics import Metrics
     from app.metrics import bp as metrics_bp
     from app.queueing import celery_init_app
+    from app.recipes import load_recipes
+    from app.redis_connection import redis_client
     from app.security import init_security
+    from app.settings import load_settings
     from app.sockets import NAMESPACE, BuildsNamespace, Relay, packet_json
 
     settings = load_settings(config)
