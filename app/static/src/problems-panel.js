@@ -32,7 +32,7 @@ function fillProblem(li, annotation) {
   button.append(span("level", annotation.level));
   const body = span("problem-body", "");
   if (annotation.title) body.append(span("problem-title", annotation.title));
-  body.append(span("problem-message", annotation.message));
+  body.append(span("problem-message", annotation.message || "(no message)"));
   const place = placeOf(annotation);
   if (place) body.append(span("problem-place", place));
   button.append(body, span("problem-line", "L" + annotation.line));
