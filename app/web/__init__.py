@@ -31,10 +31,12 @@ from app.logdiff.baseline import last_success
 from app.recipes import RecipeError
 from app.serving import client_left
 from app.sockets.relay import SubscribeError
+from app.web import recipe_page
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("web", __name__)
+bp.register_blueprint(recipe_page.bp)  # /recipes/<name>, in a module of its own
 
 RECENT_BUILDS = 20
 RAW_CHUNK_LINES = 10_000
