@@ -9,6 +9,7 @@ from flask import current_app
 from kombu.exceptions import OperationalError
 
 from app import store
+from app.auth.identity import auth_config, current_user
 
 log = logging.getLogger(__name__)
 
@@ -31,13 +32,15 @@ def start_build(recipe_name: Any, params: Any) -> dict[str, Any]:
     """Check the request against the recipes, record the build, then queue it.
 
     Raises RecipeError for a bad request. The record exists before the task is
-    queued, so a worker never picks up an id that does not exist yet.
+    queued, so a worker never picks up an id that does not exist yet. With
+    authentication on, it names the signed-in user who started it.
     """
     from app.tasks import run_build
 
     recipe, values = services().recipes.check(recipe_name, params)
     client = services().redis
-    build = store.create_build(client, recipe.name, values, recipe.secret_params)
+    started_by = current_user() if auth_config().enabled else None
+    build = store.create_build(client, recipe.name, values, recipe.secret_params, started_by)
     try:
         run_build.apply_async(args=[build["id"]], queue=recipe.queue)
     except OperationalError as error:

@@ -80,6 +80,10 @@ def compile_pattern(pattern: str, capture: bool = False) -> Any:
         raise PatternError("it is not valid Unicode text") from None
 
 
+def _shortened(value: str, most: int = 40) -> str:
+    return value if len(value) <= most else value[: most - 1] + "…"
+
+
 @dataclass(frozen=True)
 class Param:
     name: str
@@ -97,6 +101,13 @@ class Param:
     def matches(self, value: str) -> bool:
         """Whether ``value`` matches the whole pattern, in time linear in its length."""
         return self.matcher.fullmatch(value) is not None
+
+    def refusal(self, value: str) -> str:
+        """Why ``value`` is refused, in the words of the parameter's description,
+        with its pattern as a hint; a secret value is never repeated."""
+        shown = "this value" if self.secret else repr(_shortened(value))
+        label = self.description.strip() or self.name
+        return f"{label}: {shown} is not valid ({self.name} must match {self.pattern})"
 
     def to_json(self) -> dict[str, Any]:
         """The parameter as the API shows it: a secret's default is never shown,
@@ -178,7 +189,7 @@ class Recipe:
             except UnicodeEncodeError:  # a lone surrogate, which JSON can carry
                 raise RecipeError(f"{name} must be valid Unicode text", name) from None
             if not matched:
-                raise RecipeError(f"{name} must match {param.pattern}", name)
+                raise RecipeError(param.refusal(value), name)
             values[name] = value
         return values
 

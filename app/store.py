@@ -23,6 +23,12 @@ Layout (``buildtail:`` prefix):
 - ``events``                channel: JSON ``build`` records for every build created or changed
 - ``to-archive``            set of ids of finished builds whose log is not archived yet
 - ``latest``                hash, recipe name -> id of its newest build (for badges)
+- ``recipe:<name>:builds``  sorted set, the recipe's build ids scored by themselves (its
+                            history; pruned of expired builds when read, like ``builds``)
+- ``recipe:<name>:durations`` list, the durations in ms of its newest succeeded builds,
+                            newest first, at most DURATIONS_KEPT (for ``estimate_ms``)
+- ``queued``                sorted set, ids of queued builds scored by themselves
+                            (``queue_position`` is a rank in it)
 - ``stats``                 hash of counters for /metrics: lines stored, builds finished by state
 
 A log line is appended and published by one Lua script, so the list and the
@@ -60,6 +66,9 @@ EVENTS = PREFIX + "events"
 TO_ARCHIVE = PREFIX + "to-archive"
 LATEST = PREFIX + "latest"
 STATS = PREFIX + "stats"
+QUEUE = PREFIX + "queued"
+# How many succeeded builds' durations a recipe keeps for its estimate.
+DURATIONS_KEPT = 20
 
 QUEUED, RUNNING_STATE, SUCCEEDED, FAILED, CANCELLED = (
     "queued",
@@ -187,6 +196,14 @@ def log_keys(build_id: int) -> tuple[str, str, str]:
     return lines_key(build_id), annotations_key(build_id), steps_key(build_id)
 
 
+def recipe_builds_key(recipe: str) -> str:
+    return f"{PREFIX}recipe:{recipe}:builds"
+
+
+def recipe_durations_key(recipe: str) -> str:
+    return f"{PREFIX}recipe:{recipe}:durations"
+
+
 def lease_key(build_id: int) -> str:
     return f"{PREFIX}build:{build_id}:lease"
 
@@ -290,6 +307,10 @@ def build_json(fields: dict, lines: int) -> dict[str, Any]:
     }
     if get("cancelled_by"):
         build["cancelled_by"] = get("cancelled_by")
+    if get("started_by"):
+        build["started_by"] = get("started_by")
+    if build["state"] == RUNNING_STATE and get("estimate_ms"):
+        build["estimate_ms"] = int(get("estimate_ms"))
     if build["exit_code"] is not None and build["exit_code"] < 0:
         build["signal"] = signal_name(-build["exit_code"])
     if build["state"] in FINISHED_STATES:
@@ -298,6 +319,35 @@ def build_json(fields: dict, lines: int) -> dict[str, Any]:
         level: int(get(name) or 0) for level, name in ANNOTATION_COUNTS.items()
     }
     return build
+
+
+def parse_iso(text: str | None) -> datetime | None:
+    """A stored ISO-8601 UTC time, or None for none or one that cannot be read."""
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def duration_ms(started_at: str | None, finished_at: str | None) -> int | None:
+    """Milliseconds from start to finish, or None unless both are known."""
+    start, end = parse_iso(started_at), parse_iso(finished_at)
+    if start is None or end is None:
+        return None
+    return max(0, round((end - start).total_seconds() * 1000))
+
+
+def median(values: Sequence[int]) -> int | None:
+    """The middle value (the mean of the two middle ones for an even count), or None."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return round((ordered[middle - 1] + ordered[middle]) / 2)
 
 
 def signal_name(number: int) -> str:
@@ -317,12 +367,14 @@ def _finished_crc(get, lines: int) -> int | None:
 
 
 def create_build(
-    client: redis.Redis, recipe: str, params: dict[str, str], secret: Iterable[str] = ()
+    client: redis.Redis, recipe: str, params: dict[str, str], secret: Iterable[str] = (),
+    started_by: str | None = None,
 ) -> dict[str, Any]:
     """Record a new queued build; its id exists before any task is queued.
 
     The values of ``secret`` parameters are kept apart from the public record,
     which shows them as ``***`` wherever it goes (API, pages, channels).
+    ``started_by`` is the signed-in user who asked for it, if any.
     """
     build_id = int(client.incr(NEXT_ID))
     secret = set(secret) & set(params)
@@ -336,10 +388,14 @@ def create_build(
         "state": QUEUED,
         "created_at": now_iso(),
     }
+    if started_by:
+        fields["started_by"] = started_by
     build = build_json(fields, 0)
     with client.pipeline(transaction=True) as pipe:
         pipe.hset(build_key(build_id), mapping=fields)
         pipe.zadd(HISTORY, {build_id: build_id})
+        pipe.zadd(recipe_builds_key(recipe), {build_id: build_id})
+        pipe.zadd(QUEUE, {build_id: build_id})
         pipe.hset(LATEST, recipe, build_id)
         pipe.publish(EVENTS, json.dumps({"type": "build", "build": build}))
         pipe.execute()
@@ -359,8 +415,16 @@ def get_build(client: redis.Redis, build_id: int) -> dict[str, Any] | None:
     with client.pipeline(transaction=True) as pipe:
         pipe.hgetall(build_key(build_id))
         pipe.llen(lines_key(build_id))
-        fields, lines = pipe.execute()
-    return build_json(fields, lines) if fields else None
+        pipe.zrank(QUEUE, build_id)
+        fields, lines, rank = pipe.execute()
+    return _with_position(build_json(fields, lines), rank) if fields else None
+
+
+def _with_position(build: dict[str, Any], rank: int | None) -> dict[str, Any]:
+    """A queued build's 1-based place among the queued ones."""
+    if build["state"] == QUEUED and rank is not None:
+        build["queue_position"] = int(rank) + 1
+    return build
 
 
 def stats(client: redis.Redis, queues: Iterable[str]) -> dict[str, int]:
@@ -384,22 +448,46 @@ def latest_build(client: redis.Redis, recipe: str) -> dict[str, Any] | None:
 
 def list_builds(client: redis.Redis, limit: int, before: int | None = None) -> list[dict[str, Any]]:
     """Newest first; ``before`` pages back through history. Expired builds are pruned."""
+    return history_page(client, limit, before)[0]
+
+
+def history_page(
+    client: redis.Redis, limit: int, before: int | None = None, recipe: str | None = None
+) -> tuple[list[dict[str, Any]], int | None]:
+    """Up to ``limit`` builds below id ``before``, newest first, of every recipe or
+    of ``recipe`` only, and the id to read on from (None once history is read to
+    its start). Builds that expired are pruned from the history they were in."""
+    key = HISTORY if recipe is None else recipe_builds_key(recipe)
     top = "+inf" if before is None else f"({before}"
-    ids = [int(i) for i in client.zrevrangebyscore(HISTORY, top, "-inf", start=0, num=limit)]
+    ids = [int(i) for i in client.zrevrangebyscore(key, top, "-inf", start=0, num=limit)]
     with client.pipeline(transaction=False) as pipe:
         for build_id in ids:
             pipe.hgetall(build_key(build_id))
             pipe.llen(lines_key(build_id))
+            pipe.zrank(QUEUE, build_id)
         replies = pipe.execute()
     builds, expired = [], []
-    for build_id, fields, lines in zip(ids, replies[::2], replies[1::2], strict=True):
+    for build_id, fields, lines, rank in zip(
+        ids, replies[::3], replies[1::3], replies[2::3], strict=True
+    ):
         if fields:
-            builds.append(build_json(fields, lines))
+            builds.append(_with_position(build_json(fields, lines), rank))
         else:
             expired.append(build_id)
     if expired:
-        client.zrem(HISTORY, *expired)
-    return builds
+        with client.pipeline(transaction=False) as pipe:
+            pipe.zrem(HISTORY, *expired)
+            pipe.zrem(QUEUE, *expired)
+            if recipe is not None:
+                pipe.zrem(key, *expired)
+            pipe.execute()
+    return builds, (ids[-1] if len(ids) == limit and ids else None)
+
+
+def recipe_estimate_ms(client: redis.Redis, recipe: str) -> int | None:
+    """The median duration of the recipe's newest succeeded builds, or None without any."""
+    durations = client.lrange(recipe_durations_key(recipe), 0, DURATIONS_KEPT - 1)
+    return median([int(value) for value in durations])
 
 
 def line_count(client: redis.Redis, build_id: int) -> int:
@@ -633,22 +721,24 @@ def transition(
     another state. The change is published on the build's channel (after every
     line appended before it) and on the global channel, in one transaction.
     """
-    allowed = set(from_states)
+    allowed, state = set(from_states), changes.get("state")
     key, lines = build_key(build_id), lines_key(build_id)
 
     def attempt(pipe: redis.client.Pipeline) -> dict[str, Any] | None:
         fields = {_text(k): _text(v) for k, v in pipe.hgetall(key).items()}
         if not fields or fields.get("state") not in allowed:
             return None
-        fields.update(
-            {name: "" if value is None else str(value) for name, value in changes.items()}
-        )
+        update = _with_estimate(pipe, fields, changes)
+        fields.update({name: "" if value is None else str(value) for name, value in update.items()})
         build = build_json(fields, int(pipe.llen(lines)))
         pipe.multi()
-        pipe.hset(key, mapping={k: "" if v is None else v for k, v in changes.items()})
+        pipe.hset(key, mapping={k: "" if v is None else v for k, v in update.items()})
+        if state != QUEUED:
+            pipe.zrem(QUEUE, build_id)
+        if state == SUCCEEDED:
+            _record_duration(pipe, build)
         pipe.publish(build_channel(build_id), json.dumps({"type": "status", "build": build}))
         pipe.publish(EVENTS, json.dumps({"type": "build", "build": build}))
-        state = changes.get("state")
         if state == RUNNING_STATE:
             pipe.sadd(RUNNING, build_id)
             if lease_seconds:
@@ -666,6 +756,26 @@ def transition(
         return build
 
     return client.transaction(attempt, key, lines, value_from_callable=True)
+
+
+def _with_estimate(
+    client: redis.Redis, fields: dict[str, Any], changes: dict[str, Any]
+) -> dict[str, Any]:
+    """``changes``, and for a build that starts, the estimate of how long it will
+    take, fixed at its start (empty without history)."""
+    if changes.get("state") != RUNNING_STATE:
+        return changes
+    estimate = recipe_estimate_ms(client, fields.get("recipe") or "")
+    return {**changes, "estimate_ms": estimate}
+
+
+def _record_duration(pipe: redis.client.Pipeline, build: dict[str, Any]) -> None:
+    """Keep a succeeded build's duration with its recipe's newest ones, for estimates."""
+    took = duration_ms(build["started_at"], build["finished_at"])
+    if took is not None and build["recipe"]:
+        key = recipe_durations_key(build["recipe"])
+        pipe.lpush(key, took)
+        pipe.ltrim(key, 0, DURATIONS_KEPT - 1)
 
 
 def finish_build(

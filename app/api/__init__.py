@@ -8,7 +8,7 @@ from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from app import store
-from app.api import diff, marks
+from app.api import diff, marks, recipes
 from app.api.common import (
     MAX_DIGITS,
     BadRequest,
@@ -21,7 +21,8 @@ from app.archive import read_log
 from app.auth import operator_required, viewer_required
 from app.auth.identity import current_user
 from app.builds import AlreadyFinished, QueueError, cancel_build, services, start_build
-from app.recipes import RecipeError
+from app.history import search
+from app.recipes import RECIPE_NAME, RecipeError
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +30,13 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 # Routes of their own modules, under /api and with the refusals below.
 bp.register_blueprint(marks.bp)
 bp.register_blueprint(diff.bp)
+bp.register_blueprint(recipes.bp)
 
 DEFAULT_LIST_LIMIT = 20
 MAX_LIST_LIMIT = 200
 DEFAULT_LOG_LIMIT = 1000
+MAX_QUERY_CHARS = 200
+STATES = (store.QUEUED, store.RUNNING_STATE, *sorted(store.FINISHED_STATES))
 
 
 @bp.errorhandler(BadRequest)
@@ -79,14 +83,33 @@ def create_build() -> tuple[Response, int, dict[str, str]]:
 @bp.get("/builds")
 @viewer_required
 def list_builds() -> Response:
+    """Newest first, filtered by ``recipe``, ``state`` and ``q`` (text in a parameter's
+    name or value), which combine; ``next_before`` is the ``before`` of the next page."""
     limit = query_int("limit", DEFAULT_LIST_LIMIT, 1, MAX_LIST_LIMIT)
     before = request.args.get("before")
     if before is not None and not (
         before.isascii() and before.isdigit() and len(before) <= MAX_DIGITS
     ):
         raise BadRequest("before must be a build id")
-    builds = store.list_builds(services().redis, limit, int(before) if before else None)
-    return jsonify(builds=builds)
+    recipe, state, text = build_filters()
+    builds, next_before = search(services().redis, limit, int(before) if before else None,
+                                 recipe, state, text)
+    return jsonify(builds=builds, next_before=next_before)
+
+
+def build_filters() -> tuple[str | None, str | None, str | None]:
+    """The list's ``recipe``, ``state`` and ``q``; an empty one means no filter."""
+    recipe = request.args.get("recipe") or None
+    if recipe is not None and not RECIPE_NAME.fullmatch(recipe):
+        raise BadRequest("recipe must be a recipe's name: letters, digits, '-', '_' and '.'"
+                         " (at most 64)")
+    state = request.args.get("state") or None
+    if state is not None and state not in STATES:
+        raise BadRequest(f"state must be one of {', '.join(STATES)}, not {state[:32]!r}")
+    text = request.args.get("q") or None
+    if text is not None and len(text) > MAX_QUERY_CHARS:
+        raise BadRequest(f"q is longer than {MAX_QUERY_CHARS} characters")
+    return recipe, state, text
 
 
 @bp.get("/builds/<int:build_id>")

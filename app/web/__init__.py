@@ -163,7 +163,8 @@ def raw_log(build_id: int) -> Response:
     client = services().redis
     build = store.get_build(client, build_id)
     if build is None:
-        abort(404, f"There is no build #{build_id}.")
+        # Plain text like the log itself: curl and scripts read it as it is.
+        return Response(f"There is no build #{build_id}.\n", 404, mimetype="text/plain")
     follow = request.args.get("follow") not in (None, "0")
     headers = {}
     if request.args.get("download") is not None:
@@ -232,11 +233,13 @@ BADGE_CHAR_PX = 7
 @bp.get("/badge/<recipe>.svg")
 @viewer_required
 def badge(recipe: str) -> Response:
-    """The state of the recipe's newest build, as a badge for a README or a wiki."""
-    if services().recipes.get(recipe) is None:
-        abort(404, f"There is no recipe {recipe!r}.")
-    build = store.latest_build(services().redis, recipe)
-    state = build["state"] if build else "no builds"
+    """The state of the recipe's newest build, as a badge for a README or a wiki.
+    An unknown recipe gets a grey "unknown" badge (200), never a broken image."""
+    recipe = recipe[:64]
+    state = "unknown"
+    if services().recipes.get(recipe) is not None:
+        build = store.latest_build(services().redis, recipe)
+        state = build["state"] if build else "no builds"
     left, right = 12 + BADGE_CHAR_PX * len(recipe), 12 + BADGE_CHAR_PX * len(state)
     svg = render_template(
         "badge.svg", label=recipe, state=state, left=left, right=right,

@@ -200,7 +200,7 @@ def test_badge_shows_the_state_of_a_recipes_newest_build(client, worker, redis_c
     assert "echo: succeeded" in svg and "#1a7f37" in svg
     redis_client.hdel(store.LATEST, "sleepy")  # as if it had never been built
     assert "sleepy: no builds" in client.get("/badge/sleepy.svg").get_data(as_text=True)
-    assert client.get("/badge/nope.svg").status_code == 404
+    assert "nope: unknown" in client.get("/badge/nope.svg").get_data(as_text=True)
 
 
 def test_metrics_speak_prometheus(client, worker, redis_client):

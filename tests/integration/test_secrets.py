@@ -93,7 +93,7 @@ def test_a_secret_default_and_a_typed_secret_never_reach_a_page(server, worker, 
     refused = submit(TOKEN=LEAKED, NAME="Not Valid")
     assert refused.status_code == 400
     assert LEAKED not in refused.text and LEAKY_DEFAULT not in refused.text
-    assert field_error(refused.text, "leaky-NAME").startswith("NAME must match")
+    assert "NAME must match" in field_error(refused.text, "leaky-NAME")
     assert "value=" not in form_field(refused.text, "leaky-TOKEN")
     assert 'value="Not Valid"' in form_field(refused.text, "leaky-NAME")
     # The secret itself is refused: its message is next to it, its value is not.
@@ -101,7 +101,7 @@ def test_a_secret_default_and_a_typed_secret_never_reach_a_page(server, worker, 
     refused = submit(TOKEN=typo, NAME="public")
     assert refused.status_code == 400
     assert typo not in refused.text and LEAKED not in refused.text
-    assert field_error(refused.text, "leaky-TOKEN").startswith("TOKEN must match")
+    assert "TOKEN must match" in field_error(refused.text, "leaky-TOKEN")
     assert "value=" not in form_field(refused.text, "leaky-TOKEN")
 
     # Left empty, the secret keeps its default, and a rebuild reuses the real value.
