@@ -55,6 +55,7 @@ def test_the_build_list_updates_live_and_loads_older_builds(
     for _ in range(21):  # more than one page of the list
         start(client, "fail", EXIT_CODE="0")
     page.goto(server + "/")
+    expect(page.locator('#builds[data-live="true"]')).to_have_count(1)  # following the news
     build = start(client, "slow", LINES="20", DELAY="0.05")
     row = page.locator(f'#builds tr[data-build-id="{build}"]')
     expect(row).to_be_visible(timeout=30_000)
