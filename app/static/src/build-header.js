@@ -1,5 +1,7 @@
 // The build page's header and tab title, kept in step with the build's status.
 
+import { EtaDisplay } from "./eta-display.js";
+import { showFavicon } from "./favicon-state.js";
 import { durationWords, outcomeWords } from "./outcome-words.js";
 import { FINISHED } from "./states.js";
 
@@ -13,6 +15,7 @@ export class BuildHeader {
     this.result = document.getElementById("result");
     this.cancel = document.getElementById("cancel");
     this.document = document;
+    this.eta = new EtaDisplay(document);
     this.build = null;
     setInterval(() => this.tick(), 1000);
   }
@@ -22,6 +25,7 @@ export class BuildHeader {
     this.badge.textContent = build.state;
     this.badge.className = "badge state-" + build.state;
     this.document.title = (TITLE_MARK[build.state] || "") + " #" + build.id + " " + build.recipe + " · buildtail";
+    showFavicon(this.document, build.state);
     this.cancel.hidden = FINISHED.has(build.state);
     // In words, as the log's last row says it: never "exit code -15".
     this.result.textContent = outcomeWords(build) || "–";
@@ -52,6 +56,7 @@ export class BuildHeader {
 
   tick() {
     const build = this.build;
+    this.eta.show(build, Date.now());
     if (!build || !build.started_at) return;
     const end = build.finished_at ? Date.parse(build.finished_at) : Date.now();
     // The same words as the outcome's "after 1m 12s".

@@ -12,6 +12,7 @@ import { integrityText, LogChecksum, verdictOf } from "./log-integrity.js";
 import { LogModel } from "./log-model.js";
 import { LogSearch } from "./log-search.js";
 import { LogView } from "./log-view.js";
+import { NotifyButton } from "./notify-button.js";
 import { outcomeWords } from "./outcome-words.js";
 import { PageMarks } from "./page-marks.js";
 import { formatLineLink, parseLineLink } from "./permalink.js";
@@ -145,11 +146,12 @@ function start() {
   const now = () => (header.build && header.build.finished_at ? Date.parse(header.build.finished_at) : Date.now());
   const { view, links } = createView(root, model, search, header, (number) => marks.annotations.on(number), now);
   marks = new PageMarks(buildId, { root, model, view, now, jumpTo: (line) => links.goTo(line, true) });
+  const notify = new NotifyButton(document, window.Notification, ["succeeded", "failed", "cancelled"].includes(root.dataset.state));
   const scanNewLines = wireSearch(search, view);
   const timestamps = wireTimestamps(view, header, model);
   wireWrap(view);
   wireCancel(root, buildId);
-  followStream(root, buildId, { header, model, view, links, marks, scanNewLines, timestamps });
+  followStream(root, buildId, { header, model, view, links, marks, scanNewLines, timestamps, notify });
   links.goToLineLink();
 }
 
@@ -168,9 +170,34 @@ function openAtFirstError(root, page, synced) {
   });
 }
 
+// Each step's time in the recipe's last green build, fetched once the build has begun.
+function fetchLastGreen(root, build, stepList) {
+  fetch("/api/recipes/" + encodeURIComponent(build.recipe), { headers: { Accept: "application/json" } })
+    .then((response) => (response.ok ? response.json() : Promise.reject(new Error("HTTP " + response.status))))
+    .then(function (recipe) {
+      stepList.setLastGreen(recipe.step_durations_ms);
+      root.dataset.lastGreen = "loaded";
+    })
+    .catch((error) => console.warn("last green step durations unavailable:", error));
+}
+
+// What a status means beyond the header: the notification once it is over, and
+// each step's last green time once it has begun.
+function watchFromAfar(root, page) {
+  let askedLastGreen = false;
+  return function (build, finished) {
+    page.notify.update(build, finished);
+    if (!askedLastGreen && build.state !== "queued") {
+      askedLastGreen = true;
+      fetchLastGreen(root, build, page.marks.stepList);
+    }
+  };
+}
+
 // The stream -------------------------------------------------------------------
 function followStream(root, buildId, page) {
   const { header, model, view, links, marks, scanNewLines, timestamps } = page;
+  const besides = watchFromAfar(root, page);
   const checksum = new LogChecksum();
   const status = new ConnectionStatus();
   const statusLine = new StatusLine(document, root);
@@ -233,6 +260,7 @@ function followStream(root, buildId, page) {
       root.dataset.state = build.state;
       if (first || timestamps.shown) timestamps.apply();
       const synced = marks.fromStatus(build, header.finished);
+      besides(build, header.finished);
       if (first && build.state === "failed" && !parseLineLink(location.hash)) openAtFirstError(root, page, synced);
       if (header.finished) {
         // The final status comes after the last line: nothing more will arrive.

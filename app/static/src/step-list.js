@@ -1,6 +1,7 @@
 // The step list: each step the worker found, indented by nesting, with how
 // long it took (counting up while it runs) and a red mark with its error
-// count; a click takes the reader to the step's header line.
+// count, and how long the same step (by title) took in the recipe's last
+// green build; a click takes the reader to the step's header line.
 import { durationWords } from "./outcome-words.js";
 import { ShownList } from "./shown-list.js";
 import { stepDuration } from "./steps.js";
@@ -26,6 +27,7 @@ export class StepList {
       if (button) onJump(Number(button.dataset.line));
     });
     this.running = new Map(); // step -> its duration element, while it runs
+    this.lastGreen = new Map(); // step title -> ms it took in the last succeeded build
     setInterval(() => this.tick(), 1000);
     this.update([]);
   }
@@ -52,6 +54,13 @@ export class StepList {
     duration.className = "step-duration";
     duration.textContent = durationText(step, this.now());
     button.append(duration);
+    const before = this.lastGreen.get(step.title);
+    if (before !== undefined) {
+      const green = document.createElement("span");
+      green.className = "step-last-green";
+      green.textContent = "last green: " + durationWords(before);
+      button.append(green);
+    }
     li.replaceChildren(button);
     if (step.finished_at || !step.started_at) this.running.delete(step);
     else this.running.set(step, duration);
@@ -62,6 +71,13 @@ export class StepList {
     this.list.show(this.steps.list, changed);
     this.empty.hidden = this.steps.size > 0;
     this.section.dataset.steps = this.steps.size;
+  }
+
+  /** `durations`: {step title: ms} of the recipe's last succeeded build. */
+  setLastGreen(durations) {
+    this.lastGreen = new Map(Object.entries(durations || {}).filter(([, ms]) => typeof ms === "number"));
+    this.section.dataset.lastGreen = this.lastGreen.size;
+    this.list.show(this.steps.list, this.steps.list);
   }
 
   tick() {
