@@ -119,13 +119,26 @@ def test_notify_me_shows_a_notification_when_the_build_finishes(
 
 
 def test_no_notify_button_on_a_finished_build_or_without_permission(
-        server, worker, client, browser, redis_client, history):
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(f"{server}/builds/{history[0]}")
-    expect(page.locator("#state")).to_have_text("succeeded", timeout=30_000)
-    expect(page.locator("#notify")).to_be_hidden()
-    context.close()
+        server, worker, client, browser, redis_client, history, tmp_path):
+    def button_shown(url, init_script=None) -> bool:
+        context = browser.new_context()
+        if init_script:
+            context.add_init_script(init_script)
+        page = context.new_page()
+        page.goto(url)
+        expect(page.locator("#state")).not_to_have_text("queued", timeout=30_000)
+        shown = page.locator("#notify").is_visible()
+        context.close()
+        return shown
+
+    assert not button_shown(f"{server}/builds/{history[0]}")  # over already
+    gate = tmp_path / "gate"
+    running = f"{server}/builds/{running_build(client, redis_client, gate)}"
+    assert button_shown(running)
+    assert not button_shown(running, "delete window.Notification;")
+    assert not button_shown(
+        running, "Object.defineProperty(Notification, 'permission', {get: () => 'denied'});")
+    gate.touch()
 
 
 def test_the_build_header_with_its_eta_fits_a_phone(
