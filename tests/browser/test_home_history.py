@@ -50,7 +50,7 @@ def test_filters_in_the_url_choose_the_builds_and_times_read_as_words(
     wanted = start(client, "echo", MESSAGE=mark + "-again")
     for build in (failed, passed, wanted):
         wait_for_state(redis_client, build, store.FINISHED_STATES)
-    page.goto(f"{server}/?recipe=echo&state=succeeded&q={mark.upper()}")
+    open_list(page, f"{server}/?recipe=echo&state=succeeded&q={mark.upper()}")
     expect(row(page, wanted)).to_be_visible()
     assert shown_ids(page) == [wanted, passed]
     expect(page.locator("#filter-recipe")).to_have_value("echo")
@@ -139,7 +139,7 @@ def test_the_list_at_desktop_and_phone_widths(server, worker, client, page, redi
     done = start(client, "fail", EXIT_CODE="2")
     wait_for_state(redis_client, done, store.FINISHED_STATES)
     wait_for_state(redis_client, running, "running")
-    page.goto(server + "/")
+    open_list(page, server + "/")
     duration = row(page, running).locator(".duration > span")
     expect(duration).to_have_text(re.compile(r"^\d+s$"))
     before = duration.text_content()
@@ -147,7 +147,7 @@ def test_the_list_at_desktop_and_phone_widths(server, worker, client, page, redi
     page.screenshot(path=str(SHOTS / "home-1280.png"), full_page=True)
 
     page.set_viewport_size({"width": 390, "height": 844})
-    page.reload()
+    open_list(page, page.url)
     expect(row(page, done)).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     card = row(page, done)

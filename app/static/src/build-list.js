@@ -27,24 +27,30 @@ function showFilters(form, filters) {
 function rowsOf(table, document, csrfToken) {
   const shownIds = () => Array.from(table.rows, (row) => Number(row.dataset.buildId));
   const rowFor = (id) => table.querySelector('tr[data-build-id="' + id + '"]');
+  const shown = new Map(); // build id -> its JSON as last shown, so news without change is left be
+  const make = (build) => {
+    shown.set(build.id, JSON.stringify(build));
+    return buildRow(document, build, csrfToken);
+  };
   return {
     shownIds,
     upsert(build) {
       const where = placement(shownIds(), build.id);
-      if (where === "replace") rowFor(build.id).replaceWith(buildRow(document, build, csrfToken));
-      if (where === "prepend") table.prepend(buildRow(document, build, csrfToken));
+      if (where === "replace" && shown.get(build.id) !== JSON.stringify(build)) {
+        rowFor(build.id).replaceWith(make(build));
+      }
+      if (where === "prepend") table.prepend(make(build));
     },
     remove(id) {
       const row = rowFor(id);
       if (row) row.remove();
+      shown.delete(id);
     },
     append(builds) {
-      const shown = new Set(shownIds());
-      for (const build of builds) {
-        if (!shown.has(build.id)) table.append(buildRow(document, build, csrfToken));
-      }
+      const ids = new Set(shownIds());
+      for (const build of builds) if (!ids.has(build.id)) table.append(make(build));
     },
-    clear() { table.replaceChildren(); },
+    clear() { table.replaceChildren(); shown.clear(); },
   };
 }
 
