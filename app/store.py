@@ -105,19 +105,25 @@ if length ~= first - 1 then
   end
   return redis.error_reply('BEHIND ' .. length .. ': line ' .. first .. ' does not follow it')
 end
-local batch, size, count = {}, 0, 0
-for entry in string.gmatch(ARGV[3], '[^\\n]+') do
-  size = size + 1
-  batch[size] = entry
-  if size == 4000 then
-    redis.call('RPUSH', KEYS[1], unpack(batch))
-    count, batch, size = count + size, {}, 0
+-- Store the newline-separated entries of text with command (RPUSH, or HSET of
+-- field/value pairs), 4000 arguments a call; returns how many there were.
+local function store_entries(command, key, text)
+  local batch, size, count = {}, 0, 0
+  for entry in string.gmatch(text, '[^\\n]+') do
+    size = size + 1
+    batch[size] = entry
+    if size == 4000 then
+      redis.call(command, key, unpack(batch))
+      count, batch, size = count + size, {}, 0
+    end
   end
+  if size > 0 then
+    redis.call(command, key, unpack(batch, 1, size))
+    count = count + size
+  end
+  return count
 end
-if size > 0 then
-  redis.call('RPUSH', KEYS[1], unpack(batch, 1, size))
-  count = count + size
-end
+local count = store_entries('RPUSH', KEYS[1], ARGV[3])
 if ARGV[3] ~= '' then
   redis.call('PUBLISH', KEYS[2], ARGV[2] .. '\\n' .. ARGV[3])
 else
@@ -128,16 +134,7 @@ if ARGV[4] ~= '' then
   redis.call('HSET', KEYS[3], 'log_crc32', ARGV[4], 'crc_lines', length + count)
 end
 if ARGV[5] ~= '' then
-  batch, size = {}, 0
-  for entry in string.gmatch(ARGV[5], '[^\\n]+') do
-    size = size + 1
-    batch[size] = entry
-    if size == 4000 then
-      redis.call('RPUSH', KEYS[5], unpack(batch))
-      batch, size = {}, 0
-    end
-  end
-  if size > 0 then redis.call('RPUSH', KEYS[5], unpack(batch, 1, size)) end
+  store_entries('RPUSH', KEYS[5], ARGV[5])
   local names = {'errors', 'warnings', 'notices'}
   for index = 1, 3 do
     if ARGV[6 + index] ~= '0' then
@@ -146,16 +143,7 @@ if ARGV[5] ~= '' then
   end
 end
 if ARGV[6] ~= '' then
-  batch, size = {}, 0
-  for entry in string.gmatch(ARGV[6], '[^\\n]+') do
-    size = size + 1
-    batch[size] = entry
-    if size == 4000 then
-      redis.call('HSET', KEYS[6], unpack(batch))
-      batch, size = {}, 0
-    end
-  end
-  if size > 0 then redis.call('HSET', KEYS[6], unpack(batch, 1, size)) end
+  store_entries('HSET', KEYS[6], ARGV[6])
   redis.call('HSET', KEYS[3], 'steps', redis.call('HLEN', KEYS[6]))
 end
 return length + count
