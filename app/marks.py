@@ -65,6 +65,8 @@ class LogMarks:
         steps they opened or changed."""
         text = "\n".join(lines)
         marked = may_hold_marks(text)
+        if not (marked or self.problems):
+            return [], []  # the common case: no escape codes to strip for nothing
         plain = HIDDEN.sub("", text) if "\x1b" in text else text
         problems = bool(self.problems) and (
             self.problems_filter is None or self.problems_filter.search(plain) is not None)
