@@ -17,7 +17,10 @@ complete archive of exactly the log the worker wrote.
 ``<name>.marks.jsonl`` keeps what the worker found in the log: its first line
 is the JSON list of the steps, then one JSON annotation a line; the index's
 ``marks`` gives their counts and the byte offset of every MARKS_BLOCK-th
-annotation, so a page of them is read from near where it starts.
+annotation, so a page of them is read from near where it starts. The index's
+``styles`` is the worker's style index as Redis held it (block number -> the
+terminal style entering it), so a range read from the archive starts in the
+same colours as one read from Redis.
 """
 
 from __future__ import annotations
@@ -105,7 +108,9 @@ def write_archive(
     marks_partial = partial.with_name(marks_path(directory, name).name + ".partial")
     marks = _write_marks(client, build_id, marks_partial)
     index = {"build": build_id, "uid": facts["uid"], "lines": total, "block_lines": BLOCK_LINES,
-             "offsets": offsets, "sha256": sha256, "crc32": crc, "marks": marks}
+             "offsets": offsets, "sha256": sha256, "crc32": crc, "marks": marks,
+             "styles": {str(block): style for block, style
+                        in sorted(store.read_all_styles(client, build_id).items())}}
     index_partial = index_path.with_name(index_path.name + ".partial")
     index_partial.write_text(json.dumps(index))
     os.replace(partial, log_path)
@@ -332,6 +337,16 @@ def read_steps(client: redis.Redis, directory: str | Path, build_id: int) -> lis
             return json.loads(archived.readline())
     except (OSError, ValueError):
         return []
+
+
+def read_style_index(client: redis.Redis, directory: str | Path, build_id: int, block: int) -> str:
+    """The style entering ``block`` by the worker's index ("" for the default), from
+    Redis while it holds the log, else from the archive: the one reader of the index."""
+    stored = store.read_stored_style(client, build_id, block)
+    if stored.in_redis or stored.archive is None:
+        return stored.style
+    index = _index(directory, stored.archive, build_id, stored.uid)
+    return (index or {}).get("styles", {}).get(str(block), "")
 
 
 def read_entries_within(

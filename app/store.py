@@ -17,6 +17,10 @@ Layout (``buildtail:`` prefix):
 - ``build:<id>:steps``      hash, a step's header line number -> the step's latest
                             JSON record (a later record for a line replaces the earlier);
                             the build hash's ``steps`` says how many there are
+- ``build:<id>:styles``     hash, block number k -> the terminal style (canonical SGR,
+                            app/sgr.py) in effect after line k*1000, where block k
+                            starts; only blocks entered with a style other than the
+                            default: a reader starting anywhere folds at most 999 lines
 - ``build:<id>:lease``      string with a TTL, renewed by the worker running the build
 - ``build:<id>:events``     channel: ``lines`` batches (a JSON header line, then the
                             batch's entries, one per line) and JSON ``status`` changes
@@ -35,8 +39,8 @@ A log line is appended and published by one Lua script, so the list and the
 channel can never disagree: whoever reads the list and then hears the channel
 sees every line exactly once, in order, numbered by its list position. The
 annotations and steps found in those lines are stored, counted and published
-(in the batch's header) by the same script, so they never disagree either.
-The annotations and steps keys expire with the lines list.
+(in the batch's header) by the same script, so they never disagree either,
+and so is the style index. Those keys expire with the lines list (``log_keys``).
 """
 
 from __future__ import annotations
@@ -49,7 +53,7 @@ import secrets
 import signal
 import time
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -82,12 +86,13 @@ FINISHED_STATES = frozenset({SUCCEEDED, FAILED, CANCELLED})
 ANNOTATION_COUNTS = {"error": "errors", "warning": "warnings", "notice": "notices"}
 
 # KEYS: lines list, events channel, build hash, stats hash, annotations list,
-# steps hash.
+# steps hash, styles hash.
 # ARGV: the number the first line must get, the message header, the batch's
 # entries joined by newlines (a line never holds one), the CRC-32 of the
 # whole log once the batch is in (empty: leave it), the batch's annotations
 # (JSON, joined by newlines), its steps (line number and JSON record, each on
-# a line of its own) and how many errors, warnings and notices it holds.
+# a line of its own), how many errors, warnings and notices it holds, and the
+# style index's entries it completes (block number and style, each on a line).
 # The list gets one element per entry; the channel gets the header, a newline
 # and the entries (just the header for a batch of steps without lines); the
 # hash gets the checksum with the line count it covers and the counts, in the
@@ -146,6 +151,9 @@ if ARGV[6] ~= '' then
   store_entries('HSET', KEYS[6], ARGV[6])
   redis.call('HSET', KEYS[3], 'steps', redis.call('HLEN', KEYS[6]))
 end
+if ARGV[10] ~= '' then
+  store_entries('HSET', KEYS[7], ARGV[10])
+end
 return length + count
 """
 
@@ -179,9 +187,13 @@ def steps_key(build_id: int) -> str:
     return f"{PREFIX}build:{build_id}:steps"
 
 
-def log_keys(build_id: int) -> tuple[str, str, str]:
+def styles_key(build_id: int) -> str:
+    return f"{PREFIX}build:{build_id}:styles"
+
+
+def log_keys(build_id: int) -> tuple[str, str, str, str]:
     """The keys that hold a build's log and what was found in it; they expire together."""
-    return lines_key(build_id), annotations_key(build_id), steps_key(build_id)
+    return lines_key(build_id), annotations_key(build_id), steps_key(build_id), styles_key(build_id)
 
 
 def recipe_builds_key(recipe: str) -> str:
@@ -249,9 +261,14 @@ def log_crc32(lines: Iterable[str], crc: int = 0) -> int:
     lines = list(lines)
     if not lines:
         return crc
+    return text_crc32("\n".join(lines), crc)
+
+
+def text_crc32(text: str, crc: int = 0) -> int:
+    """``log_crc32`` of lines already joined by newlines (at least one line)."""
     # surrogatepass: a client's copy may hold what no stored line does; its
     # checksum then differs, which is the truth, rather than failing.
-    return zlib.crc32(("\n".join(lines) + "\n").encode("utf-8", "surrogatepass"), crc)
+    return zlib.crc32((text + "\n").encode("utf-8", "surrogatepass"), crc)
 
 
 def decode_event(raw: bytes | str) -> dict[str, Any]:
@@ -569,6 +586,34 @@ def read_all_marks(client: redis.Redis, build_id: int, chunk: int) -> Iterable[l
         start += len(entries)
 
 
+@dataclass
+class StoredStyle:
+    """A read of the style index's entry for a block (``""``: the default style),
+    and where the log lives, as ``StoredLog`` says it."""
+
+    style: str
+    in_redis: bool
+    archive: str | None = None
+    uid: str | None = None
+
+
+def read_stored_style(client: redis.Redis, build_id: int, block: int) -> StoredStyle:
+    """The style entering ``block`` by the index, and where the log lives, in one round trip."""
+    with client.pipeline(transaction=True) as pipe:
+        pipe.hget(styles_key(build_id), block)
+        pipe.exists(lines_key(build_id))
+        pipe.hmget(build_key(build_id), "archive", "uid")
+        style, exists, (archive, uid) = pipe.execute()
+    return StoredStyle(_text(style) or "", bool(exists), _text(archive) or None,
+                       _text(uid) or None)
+
+
+def read_all_styles(client: redis.Redis, build_id: int) -> dict[int, str]:
+    """For the archiver: the whole style index (one entry per 1,000 lines at most)."""
+    stored = client.hgetall(styles_key(build_id))
+    return {int(block): _text(style) for block, style in stored.items()}
+
+
 def archive_facts(client: redis.Redis, build_id: int) -> dict[str, str | None]:
     """What the archiver names and checks the archive by: uid, checksum, line count."""
     names = ("uid", "log_crc32", "crc_lines", "lines", "state")
@@ -629,6 +674,7 @@ def append_lines(
     crc: int | None = None,
     annotations: Sequence[dict[str, Any]] = (),
     steps: Sequence[dict[str, Any]] = (),
+    styles: Mapping[int, str] | None = None,
 ) -> tuple[int, bool]:
     """Append lines numbered ``first``.. and publish them, in one atomic step.
 
@@ -637,6 +683,8 @@ def append_lines(
     ``steps`` are what was found in these lines (steps: the records of those
     they opened or changed); they are stored, counted and published with
     them. Steps may come without lines (those the log's end closed).
+    ``styles`` are the style index's entries these lines complete (block
+    number -> the style entering it), stored in the same step.
     Returns the log's length, and whether ``replicas`` replicas hold the
     append (always True with none asked for): WAIT goes down the same
     connection as the append, which is the only way it covers that write.
@@ -649,8 +697,9 @@ def append_lines(
     pipe = client.pipeline(transaction=False)
     _append_script(client)(
         keys=[lines_key(build_id), build_channel(build_id), build_key(build_id), STATS,
-              annotations_key(build_id), steps_key(build_id)],
-        args=_append_args(first, lines, times, crc, annotations, steps),
+              annotations_key(build_id), steps_key(build_id), styles_key(build_id)],
+        args=[*_append_args(first, lines, times, crc, annotations, steps),
+              "\n".join(f"{block}\n{style}" for block, style in (styles or {}).items())],
         client=pipe,
     )
     if replicas:

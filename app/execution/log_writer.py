@@ -13,6 +13,7 @@ from app.execution.retry import retrying
 from app.marks import LogMarks
 from app.output import LogBudget, SecretMasker
 from app.recipes import Problem
+from app.sgr import block_styles
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,9 @@ class LogWriter:
 
     Each batch, as it will be stored (masked, within budget, numbered), is
     searched for annotations and steps (``problems``: the recipe's problem
-    patterns), which are stored with its lines in the same atomic append.
+    patterns), which are stored with its lines in the same atomic append; so
+    are the style index's entries it completes (the terminal style entering
+    each 1,000-line block), for readers that start in the middle of the log.
 
     With ``replicas``, it also keeps every batch no replica has confirmed, so
     that when a failover promotes a replica that lacks the newest lines, they
@@ -50,6 +53,7 @@ class LogWriter:
         self.replicas = replicas
         self.written = 0
         self.crc = 0
+        self.style = ""  # the terminal style after the last line written
         self.marks = LogMarks(problems, self.masker)
         self.last_ms = 0
         self.unreplicated: list[tuple[int, list[str], list[int], Found]] = []
@@ -70,11 +74,13 @@ class LogWriter:
         if not lines:
             return
         first = self.written + 1
-        crc = store.log_crc32(lines, self.crc)
-        found = Found(*self.marks.scan(first, lines, times))
+        text = "\n".join(lines)
+        crc = store.text_crc32(text, self.crc)
+        styles, style = block_styles(self.style, first, lines, text)
+        found = Found(*self.marks.scan(first, lines, times), styles)
         self.last_ms = times[-1]
         self._write_batch(first, lines, times, crc, found)
-        self.crc = crc
+        self.crc, self.style = crc, style
 
     def _write_batch(
         self, first: int, lines: list[str], times: list[int], crc: int | None, found: Found
@@ -100,7 +106,7 @@ class LogWriter:
         self.written, replicated = retrying(
             lambda: store.append_lines(self.client, self.build_id, first, lines, times,
                                        self.replicas, REPLICA_WAIT_MS, crc,
-                                       found.annotations, found.steps),
+                                       found.annotations, found.steps, found.styles),
             "writing its log",
             self.build_id,
         )
@@ -129,13 +135,18 @@ class LogWriter:
                 continue
             if skip < 0:
                 raise store.LogBehind(self.build_id, length)  # older than what is kept
-            kept = Found([a for a in found.annotations if a["line"] > length], found.steps)
+            # The batch's style entries are stored again whole: one already held is
+            # set to the same value.
+            kept = Found([a for a in found.annotations if a["line"] > length], found.steps,
+                         found.styles)
             self._store(length + 1, lines[skip:], times[skip:], None, kept)
             length = self.written
 
 
 class Found(NamedTuple):
-    """What one batch holds: its annotations, and the records of the steps it changed."""
+    """What one batch holds: its annotations, the records of the steps it changed,
+    and the style index's entries it completes."""
 
     annotations: list[dict[str, Any]]
     steps: list[dict[str, Any]]
+    styles: dict[int, str] = {}
