@@ -17,11 +17,11 @@ from app.api.common import (
     known_build,
     query_int,
 )
-from app.archive import read_log
 from app.auth import operator_required, viewer_required
 from app.auth.identity import current_user
 from app.builds import AlreadyFinished, QueueError, cancel_build, services, start_build
 from app.history import search
+from app.log_ranges import read_range, read_tail
 from app.recipes import RECIPE_NAME, RecipeError
 
 log = logging.getLogger(__name__)
@@ -121,18 +121,27 @@ def show_build(build_id: int) -> Response:
 @bp.get("/builds/<int:build_id>/log")
 @viewer_required
 def show_log(build_id: int) -> Response:
+    """Lines ``after``+1.., or the last ``tail`` lines; ``style`` is the terminal
+    style in effect at the start of line ``first``."""
     build = known_build(build_id)
-    chunk = services().settings.REPLAY_CHUNK_LINES
-    after = query_int("after", 0, 0, 2**53)
-    limit = query_int("limit", min(DEFAULT_LOG_LIMIT, chunk), 1, chunk, clamp=True)
     settings = services().settings
-    lines, times = read_log(services().redis, settings.ARCHIVE_DIR, build_id, after, limit,
-                            settings.REPLAY_CHUNK_BYTES)
-    total = max(build["lines"], after + len(lines))
-    done = build["state"] in store.FINISHED_STATES and after + len(lines) >= total
-    return jsonify(
-        build=build_id, first=after + 1, lines=lines, times=times, total=total, done=done
-    )
+    chunk, total = settings.REPLAY_CHUNK_LINES, build["lines"]
+    source = (services().redis, settings.ARCHIVE_DIR, build_id)
+    if "tail" in request.args:
+        if "after" in request.args:
+            raise BadRequest("tail and after cannot be used together: tail asks for the last "
+                             "lines, after for the lines after one")
+        count = query_int("tail", min(DEFAULT_LOG_LIMIT, chunk), 1, chunk, clamp=True)
+        part = read_tail(*source, count, settings.REPLAY_CHUNK_BYTES, total)
+    else:
+        after = query_int("after", 0, 0, 2**53)
+        limit = query_int("limit", min(DEFAULT_LOG_LIMIT, chunk), 1, chunk, clamp=True)
+        part = read_range(*source, after, limit, settings.REPLAY_CHUNK_BYTES, total)
+    end = part.first - 1 + len(part.lines)
+    total = max(total, end)
+    done = build["state"] in store.FINISHED_STATES and end >= total
+    return jsonify(build=build_id, first=part.first, lines=part.lines, times=part.times,
+                   total=total, done=done, style=part.style)
 
 
 @bp.post("/builds/<int:build_id>/cancel")
