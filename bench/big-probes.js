@@ -1,0 +1,82 @@
+// Probes the big-log benchmark (bench/big.py) adds to the build page before its
+// own scripts run, as window.benchProbes. They read only the page's DOM: rows
+// are `#L<n>.line` with the line's text in `.text`, `pending` while a row's line
+// is not loaded; every line of the benchmark's logs carries "[n/".
+(() => {
+  const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
+
+  /** The rows inside the log's viewport, as [number, text, pending]. */
+  function rowsInView() {
+    const log = document.getElementById("log");
+    const top = log.getBoundingClientRect().top;
+    const bottom = top + log.clientHeight;
+    const rows = [];
+    for (const row of log.querySelectorAll(".line[id^='L']")) {
+      const box = row.getBoundingClientRect();
+      if (box.height <= 0 || box.top < top - 1 || box.bottom > bottom + 1) continue;
+      const text = row.querySelector(".text");
+      rows.push([Number(row.id.slice(1)), text ? text.textContent : "", row.classList.contains("pending")]);
+    }
+    return rows;
+  }
+
+  const showsItself = ([n, text, pending]) => !pending && text.includes("[" + n + "/");
+
+  /** performance.now() once line n's row shows its own text in view (and is selected, if asked); else false. */
+  function lineShown(n, selected) {
+    const row = document.getElementById("L" + n);
+    if (!row || (selected && !row.classList.contains("selected"))) return false;
+    const shown = rowsInView().find(([line]) => line === n);
+    return shown && showsItself(shown) ? performance.now() : false;
+  }
+
+  /** performance.now() once a row of line n or a later one shows its own text in view; else false. */
+  function newestShown(n) {
+    return rowsInView().some((row) => row[0] >= n && showsItself(row)) ? performance.now() : false;
+  }
+
+  /** Ms from setting the hash to #L<n> until that row is selected and shown; null past capMs. */
+  async function jump(n, capMs) {
+    const started = performance.now();
+    location.hash = "#L" + n;
+    while (performance.now() - started < capMs) {
+      if (lineShown(n, true)) return performance.now() - started;
+      await frame();
+    }
+    return null;
+  }
+
+  /** Scroll the log top to bottom in `steps` steps, each time until every row in view shows its line. */
+  async function scrollThrough(steps, capMs) {
+    const log = document.getElementById("log");
+    const filled = () => {
+      const rows = rowsInView();
+      return rows.length > 0 && rows.every(showsItself);
+    };
+    const started = performance.now();
+    let lowest = Infinity;
+    let highest = 0;
+    for (let step = 0; step <= steps; step++) {
+      log.scrollTop = Math.round((step * (log.scrollHeight - log.clientHeight)) / steps);
+      await frame();
+      while (!filled()) {
+        if (performance.now() - started > capMs) return { step, ms: null };
+        await frame();
+      }
+      for (const [n] of rowsInView()) {
+        lowest = Math.min(lowest, n);
+        highest = Math.max(highest, n);
+      }
+    }
+    return { step: steps, ms: performance.now() - started, lowest, highest };
+  }
+
+  /** The search count reads `ending` and no whole-log search is still running. */
+  function searchDone(ending) {
+    const count = (document.getElementById("search-count").textContent || "").trim();
+    const state = document.getElementById("build").dataset.search;
+    return count.endsWith(ending) && (state === undefined || state === "done");
+  }
+
+  window.benchProbes = { rowsInView, lineShown, newestShown, jump, scrollThrough, searchDone };
+})();

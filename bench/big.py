@@ -1,0 +1,298 @@
+"""Big logs on the build page: today's full-load page (as of big_page.OLD_COMMIT)
+beside the checkout's range-loading page, on the same builds in one run.
+
+Each row is measured in Chromium for both pages: opening a finished 5,000,000-line
+build (and a 50,000-line one) until its last line is shown, reloading a running
+5,000,000-line build until its newest line is shown and then following it,
+jumping to #L2500000, searching the whole log for a word on 12 lines and going to
+the 7th match, the JavaScript heap after scrolling through 1,000,000 lines, and
+live viewers' latency while three pages search big logs. A probe of today's page
+stops at CAP_S; when it cannot open the 5,000,000-line log, its jump and search
+are measured on a 500,000-line log instead and the row says so.
+"""
+
+from __future__ import annotations
+
+import glob
+import importlib.util
+import threading
+import time
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from app import store
+from bench import big_page
+from bench.big_page import Unmeasured
+from bench.pipeline import load
+from bench.viewer import CHROMIUM, FLAGS
+
+HERE = Path(__file__).resolve().parent
+BIG, MIDDLE, SCROLLED, SMALL = 5_000_000, 500_000, 1_000_000, 50_000
+LIVE_RATE, LIVE_SECONDS = 5_000, 900  # the live build is cancelled once measured
+CAP_S = 120
+SCROLL_STEPS = 250
+FOLLOW_SECONDS = 10
+VIEWERS, PACED_LINES, PACED_RATE = 100, 30_000, 2_000
+SEARCHING_PAGES = 3
+
+
+def big_text():
+    """bench/scripts/big_text.py, which writes the logs: where its rare word is."""
+    spec = importlib.util.spec_from_file_location("big_text", HERE / "scripts" / "big_text.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def wait_archived(stack, build: int, timeout: float = 300) -> None:
+    """A finished build's archive is written in the background: wait for it, so
+    that its compression does not share the cores with what is measured."""
+    pattern = f"{stack.env['ARCHIVE_DIR']}/**/{build}*.index.json"
+    deadline = time.monotonic() + timeout
+    while not glob.glob(pattern, recursive=True):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"build {build} was not archived")
+        time.sleep(0.2)
+
+
+def fill(stack) -> tuple[dict[int, int], float]:
+    """Finished big-burst builds of each size; the seconds the 5,000,000 lines took
+    from the API's start to the build's end (through the real worker)."""
+    builds, seconds = {}, 0.0
+    for lines in (BIG, MIDDLE, SCROLLED, SMALL):
+        started = time.perf_counter()
+        builds[lines] = stack.start_build("big-burst", LINES=str(lines))
+        finished = stack.wait_finished(builds[lines])
+        if lines == BIG:
+            seconds = time.perf_counter() - started
+        if finished["state"] != "succeeded" or finished["lines"] != lines:
+            raise RuntimeError(f"big-burst {lines}: {finished['state']}, {finished['lines']} lines")
+        wait_archived(stack, builds[lines])
+    return builds, seconds
+
+
+def attempt(probe, render) -> str:
+    """``render(probe())``, or what stopped the probe."""
+    try:
+        return render(probe())
+    except Unmeasured as why:
+        return str(why)
+
+
+def ms(value: float) -> str:
+    return f"{value:,.0f} ms"
+
+
+def jump_and_search(page, variant, lines: int) -> dict[str, str]:
+    """On a page showing a finished log of ``lines`` lines: jump to its middle line,
+    then search for the rare word and go to its 7th match."""
+    text = big_text()
+    seventh = text.rare_lines(lines)[6]
+    page.wait_for_timeout(1000)
+    figures = {"jump": attempt(lambda: big_page.jump(page, lines // 2, variant), ms)}
+    page.wait_for_timeout(500)
+    figures["search"] = attempt(
+        lambda: big_page.search_to(page, text.RARE_WORD, text.RARE_COUNT, 7, seventh, variant),
+        lambda seconds: f"{seconds:.2f} s")
+    return figures
+
+
+def finished_probes(stack, browser, variant, builds: dict[int, int]) -> dict[str, str]:
+    """Open, jump and search on the finished builds, then the heap after a scroll."""
+    url = f"{stack.url}/builds/%d"
+    figures = {}
+    page = variant.page(browser)
+    figures["open small"] = attempt(
+        lambda: big_page.open_at_end(page, url % builds[SMALL], SMALL, variant), ms)
+    page.context.close()
+    page = variant.page(browser)
+    try:
+        figures["open big"] = ms(big_page.open_at_end(page, url % builds[BIG], BIG, variant))
+        figures.update(jump_and_search(page, variant, BIG))
+    except Unmeasured as why:
+        figures["open big"] = str(why)
+        page.context.close()
+        page = variant.page(browser)
+        figures["open middle"] = attempt(
+            lambda: big_page.open_at_end(page, url % builds[MIDDLE], MIDDLE, variant), ms)
+        figures.update({key: f"{value} (at {MIDDLE:,} lines)" for key, value
+                        in jump_and_search(page, variant, MIDDLE).items()})
+    figures["errors"] = list(page.errors)
+    page.context.close()
+    page = variant.page(browser)
+    figures["heap"] = attempt(lambda: scrolled_heap(page, url % builds[SCROLLED], variant),
+                              lambda found: found)
+    figures["errors"] += page.errors
+    page.context.close()
+    return figures
+
+
+def scrolled_heap(page, url: str, variant) -> str:
+    big_page.open_at_end(page, url, SCROLLED, variant)
+    heap, seen = big_page.heap_after_scrolling(page, SCROLL_STEPS, variant)
+    return (f"{heap:.0f} MB (scrolled {seen['lowest']:,}…{seen['highest']:,} in "
+            f"{SCROLL_STEPS} steps, {seen['ms'] / 1000:.1f} s)")
+
+
+def following_words(follow: dict) -> str:
+    looks = follow["looks"]
+    verdict = ("; ".join(follow["problems"])
+               or "no gap, no duplicate, the newest line shown grew at every look")
+    return f"then +{looks[-1] - looks[0]:,} lines in {FOLLOW_SECONDS} s: {verdict}"
+
+
+def running_probes(stack, browser, variants) -> dict[str, str]:
+    """Reload a running build that has written BIG lines and writes LIVE_RATE a second."""
+    build = stack.start_build("big-live", LINES=str(BIG), RATE=str(LIVE_RATE),
+                              SECONDS=str(LIVE_SECONDS))
+
+    def newest() -> int:
+        return stack.redis.llen(store.lines_key(build))
+
+    deadline = time.monotonic() + 600
+    while newest() < BIG:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the live build never wrote its first lines")
+        time.sleep(0.5)
+    figures = {}
+    for variant in variants:
+        page = variant.page(browser)
+        try:
+            shown, wanted = big_page.reload_running(page, f"{stack.url}/builds/{build}", newest,
+                                                    variant)
+            follow = big_page.follow_check(page, FOLLOW_SECONDS)
+            figures[variant.name] = (f"{shown:,.0f} ms to line {wanted:,}; "
+                                     + following_words(follow))
+        except Unmeasured as why:
+            figures[variant.name] = str(why)
+        page.context.close()
+    stack.api("POST", f"/api/builds/{build}/cancel")
+    stack.wait_finished(build)
+    return figures
+
+
+def search_done(page, ending: str) -> bool:
+    return page.evaluate("(ending) => benchProbes.searchDone(ending)", ending)
+
+
+def keep_searching(url: str, variant, stop: threading.Event, ready: threading.Event,
+                   searches: list[int]) -> None:
+    """SEARCHING_PAGES pages of ``url`` that search its whole log again and again,
+    for the rare word and for one line's own number in turn, until ``stop``."""
+    text = big_text()
+    queries = [(text.RARE_WORD, f"of {text.RARE_COUNT}")]
+    queries += [(f"[{n}/", "1 of 1") for n in range(123_457, BIG, 987_653)]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        pages = [variant.page(browser) for _ in range(SEARCHING_PAGES)]
+        for page in pages:
+            page.goto(url, wait_until="commit")
+        ready.set()
+        waiting, turn = [None] * len(pages), 0
+        while not stop.is_set():
+            for index, page in enumerate(pages):
+                try:
+                    if waiting[index] is not None and not search_done(page, waiting[index]):
+                        continue
+                    searches[index] += waiting[index] is not None
+                    word, waiting[index] = queries[turn % 2 and 1 + turn // 2 % (len(queries) - 1)]
+                    turn += 1
+                    page.fill("#search", word, timeout=2000)
+                except big_page.PlaywrightError:
+                    waiting[index] = None  # not ready for a search yet: try again
+            stop.wait(0.05)
+        browser.close()
+
+
+def live_latency(stack, searching: tuple | None) -> dict:
+    """VIEWERS viewers of a build printing PACED_RATE stamped lines a second; with
+    ``searching`` = (url, variant), SEARCHING_PAGES pages search meanwhile."""
+    stop, ready, searches = threading.Event(), threading.Event(), [0] * SEARCHING_PAGES
+    thread = None
+    if searching:
+        thread = threading.Thread(target=keep_searching, args=(*searching, stop, ready, searches))
+        thread.start()
+        ready.wait(60)
+        time.sleep(3)
+    start_at = int((time.time() + 4) * 1000)
+    build = stack.start_build("paced", LINES=str(PACED_LINES), RATE=str(PACED_RATE),
+                              START_AT=str(start_at))
+    report = load(stack, build, VIEWERS)
+    stop.set()
+    if thread:
+        thread.join()
+    return {**report["latencyMs"], "searches": sum(searches),
+            "complete": report["complete"] == report["viewers"]}
+
+
+def latency_words(figures: dict) -> str:
+    return (f"p50 {figures['p50']} / p99 {figures['p99']} / max {figures['max']} ms"
+            + ("" if figures["complete"] else ", a viewer missed lines"))
+
+
+def latency_rows(stack, build: int, variants) -> list[tuple[str, str, str]]:
+    quiet = live_latency(stack, None)
+    rows = [(f"{VIEWERS} live viewers of a build printing {PACED_RATE:,} lines/s, no page "
+             "searching", latency_words(quiet), "—")]
+    for variant in variants:
+        busy = live_latency(stack, (f"{stack.url}/builds/{build}", variant))
+        change = (busy["p99"] - quiet["p99"]) / quiet["p99"] * 100 if quiet["p99"] else 0
+        rows.append((f"  the same while {SEARCHING_PAGES} pages ({variant.name}) search the "
+                     f"{BIG:,}-line log again and again",
+                     f"{latency_words(busy)}: p99 {change:+.0f} %; {busy['searches']} searches "
+                     "finished", "p99 within 20 % of the run without them"))
+    return rows
+
+
+def side_by_side(old: str, new: str) -> str:
+    return f"today: {old} · range-loading: {new}"
+
+
+def finished_rows(old: dict, new: dict, fill_seconds: float) -> list[tuple[str, str, str]]:
+    rows = [(f"filling Redis with a {BIG:,}-line build through the worker (API start → "
+             "build finished)", f"{fill_seconds:.1f} s", "—"),
+            (f"open a finished {BIG:,}-line build: last line shown",
+             side_by_side(old["open big"], new["open big"]), "< 1 s"),
+            (f"open a finished {SMALL:,}-line build: last line shown",
+             side_by_side(old["open small"], new["open small"]), f"the {BIG:,} figure ± 20 %")]
+    if "open middle" in old:
+        rows.append((f"  today's page on a {MIDDLE:,}-line build instead: last line shown",
+                     old["open middle"], "—"))
+    rows += [
+        (f"jump to #L{BIG // 2} on the open page: highlighted line shown",
+         side_by_side(old["jump"], new["jump"]), "< 300 ms"),
+        (f"search the whole {BIG:,}-line log for a word on 12 lines, go to the 7th",
+         side_by_side(old["search"], new["search"]), "< 2 s"),
+        (f"page JavaScript heap after scrolling through {SCROLLED:,} lines top to bottom",
+         side_by_side(old["heap"], new["heap"]), "< 60 MB"),
+    ]
+    errors = old["errors"] + new["errors"]
+    if errors:
+        rows.append(("script errors on the pages", "; ".join(errors[:3])[:200], "none"))
+    return rows
+
+
+def big(stack) -> list[tuple[str, str, str]]:
+    builds, fill_seconds = fill(stack)
+    old, new = big_page.old_variant(CAP_S), big_page.new_variant(CAP_S)
+    with sync_playwright() as playwright:
+        finished = {}
+        for variant in (new, old):
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+            finished[variant.name] = finished_probes(stack, browser, variant, builds)
+            browser.close()
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        running = running_probes(stack, browser, (new, old))
+        browser.close()
+    rows = finished_rows(finished[old.name], finished[new.name], fill_seconds)
+    rows.append((f"reload a running build that has written {BIG:,} lines and writes "
+                 f"{LIVE_RATE:,} a second: its newest line shown, then following",
+                 side_by_side(running[old.name], running[new.name]),
+                 "< 1 s, no gap, no duplicate"))
+    return rows + latency_rows(stack, builds[BIG], (new, old))
+
+
+# Logs of millions of lines need more than the default 64 MB cap on a log.
+STACK_OPTIONS = {"big": {"MAX_LOG_BYTES": str(4 * 2**30)}}
+SCENARIOS = {"big": big}
