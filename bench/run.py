@@ -20,11 +20,13 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from bench import diff, pipeline, trust, viewer  # noqa: E402
+from bench import big, diff, pipeline, trust, viewer  # noqa: E402
 from bench.stack import Stack  # noqa: E402
 
-SCENARIOS = {**pipeline.SCENARIOS, **viewer.SCENARIOS, **trust.SCENARIOS, **diff.SCENARIOS}
-STACK_OPTIONS = {**pipeline.STACK_OPTIONS, **trust.STACK_OPTIONS, **diff.STACK_OPTIONS}
+SCENARIOS = {**pipeline.SCENARIOS, **viewer.SCENARIOS, **trust.SCENARIOS, **diff.SCENARIOS,
+             **big.SCENARIOS}
+STACK_OPTIONS = {**pipeline.STACK_OPTIONS, **trust.STACK_OPTIONS, **diff.STACK_OPTIONS,
+                 **big.STACK_OPTIONS}
 RESULTS = HERE / "RESULTS.md"
 
 
