@@ -18,7 +18,7 @@ test("lines held already are skipped and a gap is refused", () => {
   assert.equal(model.append(1, numbered(1, 5), [1, 2, 3, 4, 5]), 5);
   assert.equal(model.append(3, numbered(3, 5), [3, 4, 5, 6, 7]), 2); // 3-5 again, 6-7 new
   assert.equal(model.count, 7);
-  assert.deepEqual(model.lines.slice(-2), ["line 6", "line 7"]);
+  assert.deepEqual([model.line(6), model.line(7)], ["line 6", "line 7"]);
   assert.throws(() => model.append(9, ["line 9"], [9]), /lines 8\.\.8 are missing/);
   assert.equal(model.count, 7);
 });
@@ -111,4 +111,65 @@ test("an open step runs to the last line so far; a later record replaces it and 
   assert.equal(model.stepAt(1).open, true);
   assert.equal(model.stepAt(1).end_line, 4);
   assert.deepEqual(visible(model), [1, 2, 3, 4, 5, 6]);
+});
+
+// A style is any string here: the model only carries what styleAfter says.
+function colourModel() {
+  return new LogModel((style, raw) => (raw.includes("\x1b[0m") ? "" : raw.includes("\x1b[31m") ? "red" : style));
+}
+
+test("a log opens at its tail: the count is the log's, and only the tail is held", () => {
+  const model = new LogModel();
+  model.open(5000, 4501, numbered(4501, 500), null, "");
+  assert.equal(model.count, 5000);
+  assert.equal(model.line(4501), "line 4501");
+  assert.equal(model.line(5000), "line 5000");
+  assert.equal(model.line(4500), undefined);
+  assert.equal(model.has(1), false);
+  assert.equal(model.complete(4), false); // 4501-5000 of 4001-5000
+});
+
+test("ranges fill in counted lines; lines past the count wait for the stream", () => {
+  const model = new LogModel();
+  model.open(2500, 2001, numbered(2001, 500), null, "");
+  model.fill(1001, numbered(1001, 1000), null, "");
+  assert.equal(model.complete(1), true);
+  assert.equal(model.complete(0), false);
+  model.fill(2401, numbered(2401, 200), null, ""); // 2501-2600 are not counted yet
+  assert.equal(model.line(2600), undefined);
+  assert.equal(model.append(2501, numbered(2501, 3), null), 3);
+  assert.equal(model.count, 2503);
+  assert.equal(model.line(2503), "line 2503");
+});
+
+test("the terminal style carries from line to line and from a range's start", () => {
+  const model = colourModel();
+  model.open(3, 1, ["\x1b[31mred on", "still red", "\x1b[0mreset"], null, "");
+  assert.deepEqual([model.styleAt(1), model.styleAt(2), model.styleAt(3)], ["", "red", "red"]);
+  assert.equal(model.append(4, ["plain"], null), 1);
+  assert.equal(model.styleAt(4), "");
+  model.fill(2, ["still red"], null, "red");
+  assert.equal(model.styleAt(2), "red");
+});
+
+test("blocks far from the view are dropped, the ones near it kept", () => {
+  const model = new LogModel();
+  model.open(60000, 59501, numbered(59501, 500), null, "");
+  for (let block = 0; block < 59; block++) model.fill(block * 1000 + 1, numbered(block * 1000 + 1, 1000), null, "");
+  assert.equal(model.blocks.size, 60);
+  model.evict(30500, 10);
+  assert.equal(model.blocks.size, 10);
+  assert.equal(model.has(30500), true);
+  assert.equal(model.has(1), false);
+  assert.equal(model.has(60000), false);
+  assert.equal(model.count, 60000); // the count stays: dropped lines load again
+});
+
+test("a run of held lines stops at a hole and at its block's end", () => {
+  const model = new LogModel();
+  model.open(1500, 1, numbered(1, 1500), null, "");
+  assert.equal(model.heldRun(990).length, 11);
+  model.evict(1500, 1);
+  assert.deepEqual(model.heldRun(1), []);
+  assert.equal(model.heldRun(1001).length, 500);
 });

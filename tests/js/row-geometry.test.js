@@ -15,7 +15,7 @@ test("display width counts what shows: no escapes, tabs to the next stop, wide c
 });
 
 function wrapped(model, columns) {
-  return new WrappedRows((line) => Math.max(1, Math.ceil(displayWidth(model.lines[line - 1]) / columns)));
+  return new WrappedRows((line) => Math.max(1, Math.ceil(displayWidth(model.line(line)) / columns)));
 }
 
 test("each row is as tall as its text needs, and heights map back to rows", () => {

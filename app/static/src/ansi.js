@@ -69,12 +69,14 @@ function readable(color) {
 }
 
 /**
- * Styled pieces of one line: [{text, color, background, classes}]. Colours are
+ * Styled pieces of one line, starting in terminal style `style` (an SGR
+ * sequence, "" for the default): [{text, color, background, classes}]. Colours are
  * "r, g, b" strings (16, 256 and 24-bit alike), applied through the CSSOM,
  * which the page's Content-Security-Policy allows.
  */
-export function styledPieces(raw) {
-  const text = displayText(raw);
+export function styledPieces(raw, style) {
+  // `style`: the SGR state the line starts in, carried from the lines above it.
+  const text = style ? style + displayText(raw) : displayText(raw);
   if (text.indexOf("\x1b") === -1) return [{ text, color: null, background: null, classes: "" }];
   const chunks = Anser.ansiToJson(text, { json: true, remove_empty: true, use_classes: false });
   return chunks.map(function (chunk) {

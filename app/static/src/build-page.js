@@ -1,6 +1,7 @@
-// The live log page: subscribe with how many lines the page already has, keep
-// every line in a LogModel, show it through a windowed LogView, and wire up
-// line links, folds, search, timestamps, wrapping, the Problems panel and the
+// The live log page: open the log at its tail (or a line link), load other
+// ranges as the reader scrolls or jumps, and subscribe for what comes after the
+// newest line held; show it through a windowed LogView, and wire up line links,
+// folds, whole-log search, timestamps, wrapping, the Problems panel and the
 // step list, the connection indicator and the check that a finished log is
 // whole. A failed build opens at its first error.
 import { io } from "socket.io-client";
@@ -8,7 +9,7 @@ import { io } from "socket.io-client";
 import { BuildHeader } from "./build-header.js";
 import { BuildStream } from "./build-stream.js";
 import { ConnectionStatus } from "./connection-status.js";
-import { integrityText, LogChecksum, verdictOf } from "./log-integrity.js";
+import { AUTO_VERIFY_LINES, catchUp, integrityText, LogChecksum, readThrough, verdictOf } from "./log-integrity.js";
 import { LogModel } from "./log-model.js";
 import { LogSearch } from "./log-search.js";
 import { LogView } from "./log-view.js";
@@ -17,7 +18,9 @@ import { outcomeWords } from "./outcome-words.js";
 import { PageMarks } from "./page-marks.js";
 import { formatLineLink, parseLineLink } from "./permalink.js";
 import { readPreference, writePreference } from "./preferences.js";
+import { RangeLoader } from "./range-loader.js";
 import { wireSearch } from "./search-box.js";
+import { styleAfter } from "./sgr-state.js";
 import { StatusLine } from "./status-line.js";
 
 const TIMESTAMP_MODES = ["off", "elapsed", "clock"];
@@ -27,7 +30,7 @@ function wireTimestamps(view, header, model) {
   function apply() {
     const mode = TIMESTAMP_MODES.includes(choice.value) ? choice.value : "off";
     writePreference(localStorage, "timestamps", mode);
-    view.setTimestamps(mode, header.startedAt || model.times[0] || null);
+    view.setTimestamps(mode, header.startedAt || model.time(1) || null);
   }
   choice.value = readPreference(localStorage, "timestamps", TIMESTAMP_MODES, "off");
   choice.addEventListener("change", apply);
@@ -101,7 +104,15 @@ function wireLineLinks(view, model) {
   return { goToLineLink, goTo, reachTarget, clickLine };
 }
 
-function createView(root, model, search, header, annotationsOn, now) {
+function fetchJson(url) {
+  return fetch(url, { headers: { Accept: "application/json" } }).then(function (response) {
+    if (!response.ok) throw new Error(url + " answered " + response.status);
+    return response.json();
+  });
+}
+
+// hooks: marksOn(number, shift), annotationsOn(number), onShown(numbers), now().
+function createView(root, model, header, hooks) {
   const followButton = document.getElementById("follow");
   const newLines = document.getElementById("new-lines");
   const scroller = document.getElementById("log");
@@ -113,12 +124,11 @@ function createView(root, model, search, header, annotationsOn, now) {
   }
 
   const view = new LogView(scroller, model, {
-    marksOn: (number, shift) => search.marksOn(number, shift),
-    annotationsOn,
-    now,
+    ...hooks,
     onFollowChange: showFollow,
     onRendered() {
       root.dataset.lines = model.count;
+      root.dataset.loadedBlocks = model.blocks.size;
       showFollow();
     },
     onToggleStep(step) {
@@ -139,20 +149,48 @@ function createView(root, model, search, header, annotationsOn, now) {
 function start() {
   const root = document.getElementById("build");
   const buildId = Number(root.dataset.buildId);
+  const socket = io("/builds"); // connects while the log's tail loads
   const header = new BuildHeader(document);
-  const model = new LogModel();
-  const search = new LogSearch(model);
+  const model = new LogModel(styleAfter);
+  const checksum = new LogChecksum();
+  let matchesChanged = null;
+  const search = new LogSearch(buildId, model, (jump) => matchesChanged(jump));
   let marks = null;
+  let loader = null;
   const now = () => (header.build && header.build.finished_at ? Date.parse(header.build.finished_at) : Date.now());
-  const { view, links } = createView(root, model, search, header, (number) => marks.annotations.on(number), now);
+  const { view, links } = createView(root, model, header, {
+    marksOn: (number, shift) => search.marksOn(number, shift),
+    annotationsOn: (number) => marks.annotations.on(number),
+    now,
+    onShown(numbers) {
+      loader.want(numbers);
+      if (numbers.length) model.evict(numbers[numbers.length >> 1]);
+    },
+  });
+  loader = new RangeLoader(buildId, model, {
+    fetchJson,
+    onLoaded() {
+      catchUp(checksum, model);
+      view.refresh(true);
+    },
+  });
   marks = new PageMarks(buildId, { root, model, view, now, jumpTo: (line) => links.goTo(line, true) });
   const notify = new NotifyButton(document, window.Notification, ["succeeded", "failed", "cancelled"].includes(root.dataset.state));
-  const scanNewLines = wireSearch(search, view);
+  matchesChanged = wireSearch(root, search, view);
   const timestamps = wireTimestamps(view, header, model);
   wireWrap(view);
   wireCancel(root, buildId);
-  followStream(root, buildId, { header, model, view, links, marks, scanNewLines, timestamps, notify });
-  links.goToLineLink();
+  const page = { socket, header, model, checksum, view, links, marks, search, loader, timestamps, notify };
+  const link = parseLineLink(location.hash);
+  loader
+    .open(link ? link[0] : null)
+    .then(() => catchUp(checksum, model))
+    .catch((error) => console.warn("the log's tail could not be loaded; reading it from its first line:", error))
+    .then(function () {
+      view.linesAdded();
+      followStream(root, buildId, page);
+      links.goToLineLink();
+    });
 }
 
 // A failed build opened without a line link shows its first error (once the
@@ -194,11 +232,44 @@ function watchFromAfar(root, page) {
   };
 }
 
+
+// Once the build is over: whether the page's copy is the stored log. A log the
+// page has not read all of is read through first, in order, when short enough;
+// a longer one when the reader asks.
+function checkWhole(root, buildId, page, build, statusLine) {
+  const { checksum, model } = page;
+  const verifyButton = document.getElementById("verify");
+  function verdict() {
+    const found = verdictOf(build, checksum);
+    statusLine.showIntegrity(found, integrityText(found, build, checksum));
+    verifyButton.hidden = true;
+  }
+  function read() {
+    verifyButton.disabled = true;
+    readThrough(checksum, model, build.lines, fetchJson, "/api/builds/" + buildId + "/log", function (lines) {
+      statusLine.showIntegrity("reading", "checking · " + Math.floor((100 * lines) / build.lines) + "% read");
+    })
+      .then(verdict)
+      .catch(function (error) {
+        console.warn("the log could not be read through:", error);
+        verifyButton.disabled = false;
+        verifyButton.hidden = false;
+      });
+  }
+  catchUp(checksum, model);
+  if (checksum.lines >= build.lines || typeof build.log_crc32 !== "number") verdict();
+  else if (build.lines <= AUTO_VERIFY_LINES) read();
+  else {
+    statusLine.showIntegrity("unread", "complete · " + build.lines.toLocaleString("en") + " lines");
+    verifyButton.hidden = false;
+    verifyButton.onclick = read;
+  }
+}
+
 // The stream -------------------------------------------------------------------
 function followStream(root, buildId, page) {
-  const { header, model, view, links, marks, scanNewLines, timestamps } = page;
+  const { socket, header, model, checksum, view, links, marks, search, timestamps } = page;
   const besides = watchFromAfar(root, page);
-  const checksum = new LogChecksum();
   const status = new ConnectionStatus();
   const statusLine = new StatusLine(document, root);
   let repeats = 0; // lines the server sent twice: always 0 when it keeps its promise
@@ -217,7 +288,7 @@ function followStream(root, buildId, page) {
     showStatus();
   };
 
-  const stream = new BuildStream(io("/builds"), buildId, {
+  const stream = new BuildStream(socket, buildId, {
     held: () => model.count,
     onConnect: event((_, now) => status.connected(now)),
     onDisconnect: event(() => status.disconnected()),
@@ -244,8 +315,8 @@ function followStream(root, buildId, page) {
         root.dataset.repeats = repeats;
       }
       if (!added) return;
-      checksum.add(added === message.lines.length ? message.lines : message.lines.slice(-added));
-      scanNewLines();
+      catchUp(checksum, model);
+      search.addLive(message.first, message.lines);
       view.linesAdded();
       links.reachTarget();
     },
@@ -265,8 +336,7 @@ function followStream(root, buildId, page) {
       if (header.finished) {
         // The final status comes after the last line: nothing more will arrive.
         view.setStatus(outcomeWords(build), build.state);
-        const verdict = verdictOf(build, checksum);
-        statusLine.showIntegrity(verdict, integrityText(verdict, build, checksum));
+        checkWhole(root, buildId, page, build, statusLine);
         performance.mark("log-complete", { detail: { lines: model.count } });
         clearInterval(ticker);
         stream.close();

@@ -43,7 +43,11 @@ export class BuildStream {
     if (handlers.onPartial) socket.on("partial", mine(handlers.onPartial));
     socket.on("status", (build) => {
       if (build && build.id === buildId) handlers.onStatus(build);
-    });
+    });    // The socket may have connected while the page read the log's tail.
+    if (socket.connected) {
+      handlers.onConnect();
+      this.subscribe();
+    }
   }
 
   subscribe() {

@@ -36,3 +36,33 @@ export function integrityText(verdict, build, checksum) {
   const counts = build.lines === checksum.lines ? "" : " (" + countLines(checksum.lines) + " here, " + build.lines.toLocaleString("en") + " stored)";
   return "this copy differs from the stored log" + counts;
 }
+
+// Logs up to this long are read through once finished, to check the page's
+// copy whole; a longer one is checked when the reader asks ("Verify").
+export const AUTO_VERIFY_LINES = 100000;
+const READ_THROUGH_LINES = 10000;
+
+/** Take in the lines `model` (a LogModel) holds right after those the checksum covers. */
+export function catchUp(checksum, model) {
+  while (checksum.lines < model.count) {
+    const run = model.heldRun(checksum.lines + 1);
+    if (!run.length) return;
+    checksum.add(run);
+  }
+}
+
+/**
+ * Read lines the checksum has not covered yet from `url` (the log API), in
+ * order, up to `total`, taking what the model holds without asking again.
+ * onProgress(lines) after each answer.
+ */
+export async function readThrough(checksum, model, total, fetchJson, url, onProgress) {
+  while (checksum.lines < total) {
+    catchUp(checksum, model);
+    if (checksum.lines >= total) break;
+    const answer = await fetchJson(url + "?after=" + checksum.lines + "&limit=" + READ_THROUGH_LINES);
+    if (!answer.lines.length || answer.first !== checksum.lines + 1) break;
+    checksum.add(answer.lines.slice(0, total - checksum.lines));
+    onProgress(checksum.lines);
+  }
+}

@@ -1,5 +1,6 @@
-// One row of the log as DOM: a line, a step's header, the pending progress of
-// a line still being drawn, or the build's closing status. Log text is always
+// One row of the log as DOM: a line (or its place while it loads), a step's
+// header, the pending progress of a line still being drawn, or the build's
+// closing status. Log text is always
 // set as text (styled spans and text nodes), never parsed as markup.
 import { plainText, styledPieces } from "./ansi.js";
 import { durationWords } from "./outcome-words.js";
@@ -45,10 +46,11 @@ function appendMarkedText(parent, text, offset, marks) {
   }
 }
 
-export function renderText(container, raw, marks) {
+/** `raw` as styled text in `container`, starting in terminal style `style`, with `marks`. */
+export function renderText(container, raw, marks, style) {
   let offset = 0;
   const pending = marks ? marks.slice() : [];
-  for (const piece of styledPieces(raw)) {
+  for (const piece of styledPieces(raw, style)) {
     let target = container;
     if (piece.color || piece.background || piece.classes) {
       target = document.createElement("span");
@@ -88,7 +90,7 @@ function gutterMark(annotations) {
 function timeCell(view, number) {
   const time = document.createElement("span");
   time.className = "ts";
-  const printed = view.model.times[number - 1];
+  const printed = view.model.time(number);
   if (printed != null) {
     time.textContent = view.timestamps === "clock" ? formatClock(printed) : formatElapsed(printed - (view.timeOrigin || printed));
   }
@@ -103,7 +105,8 @@ function headerCells(view, element, step, number) {
   fold.dataset.header = number;
   fold.setAttribute("aria-expanded", String(step.open));
   // Search looks through the raw line: move its matches to where the title starts in it.
-  const at = plainText(view.model.lines[number - 1]).indexOf(step.title);
+  const raw = view.model.line(number);
+  const at = raw === undefined ? -1 : plainText(raw).indexOf(step.title);
   renderText(fold, step.title, at === -1 ? null : view.hooks.marksOn(number, at));
   const meta = document.createElement("span");
   meta.className = "group-meta";
@@ -142,7 +145,13 @@ export function lineRow(view, number, units) {
   if (units > 1) element.style.minHeight = units * view.rowHeight + "px";
   const text = document.createElement("span");
   text.className = "text";
-  renderText(text, view.model.lines[number - 1], view.hooks.marksOn(number, 0));
+  const raw = view.model.line(number);
+  if (raw === undefined) {
+    element.classList.add("pending");
+    element.setAttribute("aria-busy", "true");
+  } else {
+    renderText(text, raw, view.hooks.marksOn(number, 0), view.model.styleAt(number));
+  }
   element.appendChild(text);
   return element;
 }

@@ -1,93 +1,215 @@
-// Find text in the WHOLE log, rendered or not, folded or not: matches are found
-// in the model's lines, never in the DOM. Case-insensitive, like a browser's find.
+// Find text in the WHOLE log, loaded or not, folded or not. The server searches
+// every stored line (streamed, off its event loop) and says which lines match
+// and how often; lines that arrive after its search began are searched here as
+// they come. Where a matching line is shown, its matches are found again in its
+// text to mark them. Plain text and case-insensitive unless asked otherwise.
 import { plainText } from "./ansi.js";
 
 export const MAX_MATCHES = 100000;
 
-export class LogSearch {
-  constructor(model) {
-    this.model = model;
-    this.folded = []; // lower-cased plain text per line, filled on first search
-    this.query = "";
-    this.matches = []; // {line, start, end}
-    this.byLine = new Map(); // line number -> indexes into matches
-    this.scanned = 0;
-    this.index = -1;
-  }
+function escapeRegExp(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
 
-  searchableText(number) {
-    let text = this.folded[number - 1];
-    if (text === undefined) {
-      text = plainText(this.model.lines[number - 1]).toLowerCase();
-      this.folded[number - 1] = text;
+/** A function from displayed text to its matches [{start, end}], or null for a bad pattern. */
+export function matcherFor(query, { regex = false, matchCase = false } = {}) {
+  let pattern;
+  try {
+    pattern = new RegExp(regex ? query : escapeRegExp(query), matchCase ? "g" : "gi");
+  } catch {
+    return null;
+  }
+  return function (text) {
+    const found = [];
+    pattern.lastIndex = 0;
+    let match;
+    while ((match = pattern.exec(text)) !== null) {
+      if (match[0] === "") {
+        pattern.lastIndex += 1;
+        continue;
+      }
+      found.push({ start: match.index, end: match.index + match[0].length });
     }
-    return text;
+    return found;
+  };
+}
+
+/** Read a streamed answer of JSON lines, calling onRecord with each. */
+export async function readRecords(response, onRecord) {
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let pending = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    pending += decoder.decode(value, { stream: true });
+    let end;
+    while ((end = pending.indexOf("\n")) !== -1) {
+      const line = pending.slice(0, end);
+      pending = pending.slice(end + 1);
+      if (line.trim()) onRecord(JSON.parse(line));
+    }
+  }
+  if (pending.trim()) onRecord(JSON.parse(pending));
+}
+
+export class LogSearch {
+  /** model: a LogModel; onChange(jump): the matches changed (`jump`: go to the current one). */
+  constructor(buildId, model, onChange) {
+    this.url = "/api/builds/" + buildId + "/search";
+    this.model = model;
+    this.onChange = onChange;
+    this.controller = null;
+    this.clear();
   }
 
-  setQuery(query) {
-    this.query = query.toLowerCase();
-    this.matches = [];
-    this.byLine = new Map();
-    this.scanned = 0;
+  clear() {
+    if (this.controller) this.controller.abort();
+    this.controller = null;
+    this.query = "";
+    this.options = { regex: false, matchCase: false };
+    this.matcher = null;
+    this.state = "idle"; // "searching", "done" or "error"
+    this.message = "";
+    this.stopped = null; // "limit" or "time" when the server stopped early
+    this.rangeEnd = null; // the last line the server searches
+    this.lines = []; // the line of each match, in order
+    this.byLine = new Map(); // line -> [index of its first match, how many]
     this.index = -1;
-    this.scan();
-    if (this.matches.length) this.index = 0;
+    this.later = []; // lines that arrived while the server searched: {first, lines}
   }
 
-  /** Look through lines that arrived since the last scan. */
-  scan() {
-    const query = this.query;
-    const total = this.model.count;
+  /** Search the whole log for `query` with options {regex, matchCase}. */
+  setQuery(query, options) {
+    this.clear();
     if (!query) {
-      this.scanned = total;
+      this.onChange(false);
       return;
     }
-    for (let number = this.scanned + 1; number <= total && !this.full; number++) {
-      const text = this.searchableText(number);
-      let at = text.indexOf(query);
-      while (at !== -1 && !this.full) {
-        const indexes = this.byLine.get(number);
-        if (indexes) indexes.push(this.matches.length);
-        else this.byLine.set(number, [this.matches.length]);
-        this.matches.push({ line: number, start: at, end: at + query.length });
-        at = text.indexOf(query, at + query.length);
-      }
+    this.query = query;
+    this.options = { ...this.options, ...options };
+    this.matcher = matcherFor(query, this.options);
+    this.state = "searching";
+    const controller = new AbortController();
+    this.controller = controller;
+    const params = new URLSearchParams({ q: query });
+    if (this.options.regex) params.set("regex", "1");
+    if (this.options.matchCase) params.set("case", "1");
+    this.run(this.url + "?" + params, controller).catch((error) => {
+      if (controller.signal.aborted) return;
+      this.fail(error.message || String(error));
+    });
+    this.onChange(false);
+  }
+
+  async run(url, controller) {
+    const response = await fetch(url, { signal: controller.signal, headers: { Accept: "application/x-ndjson" } });
+    if (!response.ok) {
+      const answer = await response.json().catch(() => ({}));
+      throw new Error(answer.error || "the search failed (HTTP " + response.status + ")");
     }
-    this.scanned = total;
-    if (this.index === -1 && this.matches.length) this.index = 0;
+    await readRecords(response, (record) => {
+      if (controller === this.controller) this.take(record);
+    });
+    if (controller === this.controller && this.state === "searching") this.fail("the search ended early");
+  }
+
+  fail(message) {
+    this.state = "error";
+    this.message = message;
+    this.onChange(false);
+  }
+
+  take(record) {
+    if (Array.isArray(record.range)) this.rangeEnd = record.range[1];
+    if (Array.isArray(record.matches)) {
+      for (const [line, count] of record.matches) this.add(line, count);
+    }
+    if (record.done) {
+      this.state = "done";
+      this.stopped = record.stopped || null;
+      const later = this.later;
+      this.later = [];
+      for (const batch of later) this.scanLive(batch.first, batch.lines);
+    }
+    const jump = this.index === -1 && this.lines.length > 0;
+    if (jump) this.index = 0;
+    this.onChange(jump);
+  }
+
+  add(line, count) {
+    if (this.full || !(count > 0) || this.byLine.has(line)) return;
+    const take = Math.min(count, MAX_MATCHES - this.lines.length);
+    this.byLine.set(line, [this.lines.length, take]);
+    for (let i = 0; i < take; i++) this.lines.push(line);
+  }
+
+  /** Lines that arrived live: searched here once the server's search is over. */
+  addLive(first, lines) {
+    if (!this.query || this.state === "error") return;
+    if (this.state !== "done") {
+      this.later.push({ first, lines });
+      return;
+    }
+    const known = this.lines.length;
+    this.scanLive(first, lines);
+    if (this.lines.length !== known) {
+      const jump = this.index === -1;
+      if (jump) this.index = 0;
+      this.onChange(jump);
+    }
+  }
+
+  scanLive(first, lines) {
+    if (!this.matcher) return;
+    for (let i = 0; i < lines.length; i++) {
+      const number = first + i;
+      if (this.rangeEnd !== null && number <= this.rangeEnd) continue;
+      this.add(number, this.matcher(plainText(lines[i])).length);
+    }
   }
 
   get full() {
-    return this.matches.length >= MAX_MATCHES;
+    return this.lines.length >= MAX_MATCHES;
   }
 
+  /** The current match as {line}, or null. */
   get current() {
-    return this.index >= 0 ? this.matches[this.index] : null;
+    return this.index >= 0 ? { line: this.lines[this.index] } : null;
   }
 
   /** Step to the next (+1) or previous (-1) match, wrapping around. */
   step(direction) {
-    const count = this.matches.length;
+    const count = this.lines.length;
     if (!count) return null;
     this.index = (this.index + direction + count) % count;
     return this.current;
   }
 
-  /** "3 of 41", or "" without a query. */
+  /** "3 of 41", "searching…", or "" without a query. */
   summary() {
     if (!this.query) return "";
-    const count = this.matches.length;
-    if (!count) return "no matches";
-    return this.index + 1 + " of " + count + (this.full ? "+" : "");
+    if (this.state === "error") return this.message;
+    const count = this.lines.length;
+    const searching = this.state === "searching";
+    if (!count) return searching ? "searching…" : "no matches";
+    let text = this.index + 1 + " of " + count.toLocaleString("en");
+    if (searching) text += "…";
+    else if (this.stopped === "limit" || this.full) text += "+";
+    else if (this.stopped === "time") text += " (stopped at the time limit)";
+    return text;
   }
 
-  /** Matches on one line as {start, end, current}, offsets moved left by `shift`. */
+  /** Matches on one loaded line as {start, end, current}, offsets moved left by `shift`. */
   marksOn(number, shift) {
-    const indexes = this.byLine.get(number);
-    if (!indexes) return null;
-    return indexes.map((index) => {
-      const match = this.matches[index];
-      return { start: match.start - shift, end: match.end - shift, current: index === this.index };
-    });
+    const entry = this.byLine.get(number);
+    const raw = entry && this.matcher ? this.model.line(number) : undefined;
+    if (raw === undefined) return null;
+    const [first, count] = entry;
+    return this.matcher(plainText(raw)).slice(0, count).map((match, i) => ({
+      start: match.start - shift,
+      end: match.end - shift,
+      current: first + i === this.index,
+    }));
   }
 }

@@ -1,5 +1,6 @@
 // The log as DOM: only the rows in and near the viewport exist, so a log of a
-// million lines costs the same to show as one of a hundred. A row is one text
+// million lines costs the same to show as one of a hundred. A row whose line
+// is not loaded yet shows as pending, and the view asks for it (onShown). A row is one text
 // row tall, or, with long lines wrapped, as many as its text needs (see
 // row-geometry.js); a canvas as tall as all visible rows gives the scrollbar
 // its size and a window inside it holds the rendered rows. Below the last
@@ -20,7 +21,8 @@ export class LogView {
    * scroller: the scrolling element; model: a LogModel; hooks: marksOn(number,
    * shift) for search matches, annotationsOn(number) for gutter marks,
    * onToggleStep(step), onLineClick(number, event), onFollowChange(following),
-   * onRendered() and now() (the time open steps count up to).
+   * onRendered(), onShown(numbers) (the line numbers of the rows rendered)
+   * and now() (the time open steps count up to).
    */
   constructor(scroller, model, hooks) {
     this.scroller = scroller;
@@ -42,7 +44,6 @@ export class LogView {
     this.status = null; // {text, state}: the build's closing words
     this.wrap = false;
     this.columns = 0;
-    this.widths = []; // display width per line, measured once
     this.geometry = new UniformRows();
     this.scale = 1; // row pixels per scrolled pixel
     this.rendered = null; // {first, last, nodes, lines} by row index
@@ -98,14 +99,11 @@ export class LogView {
     this.columns = Math.max(8, Math.floor(width / char));
   }
 
+  // A line not loaded yet counts as one text row until it is.
   unitsOf(number) {
-    if (this.model.stepAt(number)) return 1;
-    let width = this.widths[number - 1];
-    if (width === undefined) {
-      width = displayWidth(this.model.lines[number - 1]);
-      this.widths[number - 1] = width;
-    }
-    return Math.max(1, Math.ceil(width / this.columns));
+    const text = this.model.line(number);
+    if (text === undefined || this.model.stepAt(number)) return 1;
+    return Math.max(1, Math.ceil(displayWidth(text) / this.columns));
   }
 
   /** Schedule a render; `rebuild` throws away rendered rows (folds, marks, highlight changed). */
@@ -220,7 +218,8 @@ export class LogView {
     this.frame = 0;
     const model = this.model;
     const geometry = this.geometry;
-    geometry.sync(model, model.foldVersion + ":" + this.columns);
+    // Wrapped rows are as tall as their text, which lines loaded or dropped change.
+    geometry.sync(model, model.foldVersion + ":" + this.columns + (this.wrap ? ":" + model.loadVersion : ""));
     const trailers = this.trailers();
     const rows = model.rows + trailers.length;
     const scroller = this.scroller;
@@ -240,7 +239,15 @@ export class LogView {
     this.window.style.transform = "translateY(" + (scroller.scrollTop + geometry.top(first) * unit - offset) + "px)";
     const lastVisible = geometry.rowAt(Math.max(0, offset + viewport - 1) / unit);
     this.below = Math.max(0, model.rows - 1 - lastVisible);
+    if (this.hooks.onShown) this.hooks.onShown(this.renderedLines(first, last));
     if (this.hooks.onRendered) this.hooks.onRendered();
+  }
+
+  /** The line numbers of rows first..last (rows past the log's end left out). */
+  renderedLines(first, last) {
+    const numbers = [];
+    for (let row = first; row <= Math.min(last, this.model.rows - 1); row++) numbers.push(this.model.lineAtRow(row));
+    return numbers;
   }
 
   // Scroll to a line asked for, or to the bottom while following.

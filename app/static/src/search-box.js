@@ -1,43 +1,58 @@
 // The log toolbar's search box: type to find in the whole log, Enter and
 // Shift+Enter (or the arrows) to go from match to match, Escape to clear,
-// Ctrl+F or "/" to get there.
+// Ctrl+F or "/" to get there; "Aa" matches case, ".*" reads a regular
+// expression.
 
-const SEARCH_DELAY_MS = 120;
+const SEARCH_DELAY_MS = 200;
 
-/** Wire the box to `search` (a LogSearch) and `view`; returns what to call after new lines. */
-export function wireSearch(search, view) {
+function toggle(id, onChange) {
+  const button = document.getElementById(id);
+  button.addEventListener("click", function () {
+    button.setAttribute("aria-pressed", String(button.getAttribute("aria-pressed") !== "true"));
+    onChange();
+  });
+  return () => button.getAttribute("aria-pressed") === "true";
+}
+
+/** Wire the box to `search` (a LogSearch) and `view`; returns what to call when matches change. */
+export function wireSearch(root, search, view) {
   const searchBox = document.getElementById("search");
   const searchCount = document.getElementById("search-count");
   let searchTimer = 0;
 
   function showMatch(match) {
     searchCount.textContent = search.summary();
+    searchCount.classList.toggle("search-error", search.state === "error");
+    root.dataset.search = search.query ? search.state : "";
     if (match) view.scrollToLine(match.line);
     view.refresh(true);
   }
 
+  const regex = toggle("search-regex", () => startSearch());
+  const matchCase = toggle("search-case", () => startSearch());
+
+  function startSearch() {
+    clearTimeout(searchTimer);
+    search.setQuery(searchBox.value, { regex: regex(), matchCase: matchCase() });
+  }
+
+  function asked() {
+    return search.query !== searchBox.value || search.options.regex !== regex() || search.options.matchCase !== matchCase();
+  }
+
   searchBox.addEventListener("input", function () {
     clearTimeout(searchTimer);
-    searchTimer = setTimeout(function () {
-      search.setQuery(searchBox.value);
-      showMatch(search.current);
-    }, SEARCH_DELAY_MS);
+    searchTimer = setTimeout(startSearch, SEARCH_DELAY_MS);
   });
 
   searchBox.addEventListener("keydown", function (event) {
     if (event.key === "Enter") {
       event.preventDefault();
-      clearTimeout(searchTimer);
-      if (search.query !== searchBox.value.toLowerCase()) {
-        search.setQuery(searchBox.value);
-        showMatch(search.current);
-      } else {
-        showMatch(search.step(event.shiftKey ? -1 : 1));
-      }
+      if (asked()) startSearch();
+      else showMatch(search.step(event.shiftKey ? -1 : 1));
     } else if (event.key === "Escape") {
       searchBox.value = "";
-      search.setQuery("");
-      showMatch(null);
+      startSearch();
       document.getElementById("log").focus();
     }
   });
@@ -56,12 +71,8 @@ export function wireSearch(search, view) {
     }
   });
 
-  /** After new lines: count their matches too. */
-  return function scanNewLines() {
-    if (!search.query) return;
-    const known = search.matches.length;
-    search.scan();
-    searchCount.textContent = search.summary();
-    if (search.matches.length !== known) view.refresh(true);
+  /** The matches changed; `jump`: take the reader to the current one. */
+  return function matchesChanged(jump) {
+    showMatch(jump ? search.current : null);
   };
 }
