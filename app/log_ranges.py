@@ -9,13 +9,12 @@ block) folded over at most 999 lines, never from the log's beginning.
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
 import redis
 
-from app.archive import read_log, read_style_index
+from app.archive import PROBE_LINES, read_log, read_style_index
 from app.sgr import STYLE_BLOCK_LINES, style_after
 
 # The lines before a range are folded a window of at most this many bytes at a
@@ -49,26 +48,35 @@ def read_tail(
     total: int,
 ) -> LogRange:
     """The last ``count`` of ``total`` lines, or as many of the newest as fit
-    ``max_bytes`` (at least one): read forward in windows of ``max_bytes``,
-    keeping the newest, so long lines never cost more than the answer."""
-    position = max(0, total - count)
-    kept: deque[tuple[str, int, int]] = deque()
-    size = 0
-    while position < total:
-        lines, times = read_log(client, directory, build_id, position, total - position,
-                                max_bytes)
-        if not lines:
+    ``max_bytes`` (at least one). Read backwards from the end, each window as
+    many lines as the bytes left hold at the average size so far: a tail of long
+    lines costs about what it returns, never its ``count`` of them."""
+    start, end = max(0, total - count), total
+    lines: list[str] = []
+    times: list[int] = []
+    size, asked = 0, PROBE_LINES
+    while end > start and size < max_bytes:
+        asked = min(end - start, asked)
+        window, stamps = read_log(client, directory, build_id, end - asked, asked)
+        if len(window) != asked:  # the log is shorter than its record says
             break
-        for line, stamp in zip(lines, times, strict=True):
-            entry_bytes = len(line.encode("utf-8", "surrogatepass")) + len(str(stamp)) + 1
-            kept.append((line, stamp, entry_bytes))
-            size += entry_bytes
-            while size > max_bytes and len(kept) > 1:
-                size -= kept.popleft()[2]
-        position += len(lines)
-    after = position - len(kept)
-    return LogRange(after + 1, [line for line, _, _ in kept], [stamp for _, stamp, _ in kept],
-                    style_at(client, directory, build_id, after))
+        taken = 0
+        for line, stamp in zip(reversed(window), reversed(stamps), strict=True):
+            entry_bytes = _entry_bytes(line, stamp)
+            if (lines or taken) and size + entry_bytes > max_bytes:
+                break
+            size, taken = size + entry_bytes, taken + 1
+        lines[:0], times[:0] = window[asked - taken:], stamps[asked - taken:]
+        end -= taken
+        if taken < asked:
+            break
+        asked = max(1, (max_bytes - size) // max(1, size // len(lines))) + 1
+    return LogRange(end + 1, lines, times, style_at(client, directory, build_id, end))
+
+
+def _entry_bytes(line: str, stamp: int) -> int:
+    """The size of a line as stored ("<ms> <text>"), as reads bounded in bytes count it."""
+    return len(line.encode("utf-8", "surrogatepass")) + len(str(stamp)) + 1
 
 
 def style_at(client: redis.Redis, directory: str | Path, build_id: int, after: int) -> str:

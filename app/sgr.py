@@ -50,6 +50,10 @@ def style_after(style: str, line: str) -> str:
     Lines joined by newlines fold in one call: no SGR sequence spans a newline."""
     if "\x1b" not in line:
         return style
+    # Whatever came before the last plain reset is undone by it: start there.
+    reset = max(line.rfind("\x1b[0m"), line.rfind("\x1b[m"))
+    if reset >= 0:
+        style, line = "", line[reset:]
     state = _Style(*_parsed(style))
     for match in SGR.finditer(line):
         _apply(state, match.group(1))
@@ -183,4 +187,4 @@ def block_styles(
         done = line - first + 1
         if style:
             entering[line // STYLE_BLOCK_LINES] = style
-    return entering, style_after(style, "\n".join(lines[done:]))
+    return entering, style_after(style, text if not done else "\n".join(lines[done:]))

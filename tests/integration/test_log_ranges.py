@@ -89,9 +89,14 @@ def test_the_spec_fields_stay_and_tail_keeps_the_newest_lines_that_fit(
     assert "error" in log_api(server, build_id, "tail=0", status=400)
     assert "error" in log_api(server, build_id, "tail=x", status=400)
 
-    newest = read_tail(redis_client, settings["ARCHIVE_DIR"], build_id, 3000, 400, 3000)
-    size = sum(len(f"{stamp} {line}") for line, stamp in zip(newest.lines, newest.times,
-                                                             strict=True))
-    assert newest.lines[-1] == "line 3000" and newest.first == 3001 - len(newest.lines)
-    assert 400 - len("1700000000000 line 2999") < size <= 400  # no older line would fit
-    assert newest.style == TRUE_COLOUR
+    lines, styles = whole_log(server, build_id)
+    for count, max_bytes in ((3000, 400), (3000, 20_000), (100, 1_000_000)):
+        newest = read_tail(redis_client, settings["ARCHIVE_DIR"], build_id, count, max_bytes,
+                           3000)
+        size = sum(len(f"{stamp} {line}") for line, stamp in zip(newest.lines, newest.times,
+                                                                 strict=True))
+        assert newest.lines == lines[newest.first - 1:]
+        assert size <= max_bytes and len(newest.lines) <= count
+        # No older line would fit: lines are at most 40 bytes ("<ms> line N", escapes).
+        assert len(newest.lines) == count or size > max_bytes - 40
+        assert newest.style == styles[newest.first - 1]
