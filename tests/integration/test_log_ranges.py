@@ -4,11 +4,15 @@ served from its archive) and the log's tail."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 import requests
 
 from app import store
+from app.execution.log_writer import LogWriter
 from app.log_ranges import read_tail
+from app.output import SecretMasker
 from app.sgr import style_after
 from tests.support import wait_for_state, wait_until
 
@@ -100,3 +104,57 @@ def test_the_spec_fields_stay_and_tail_keeps_the_newest_lines_that_fit(
         # No older line would fit: lines are at most 40 bytes ("<ms> line N", escapes).
         assert len(newest.lines) == count or size > max_bytes - 40
         assert newest.style == styles[newest.first - 1]
+
+
+def running_build(client) -> int:
+    build_id = store.create_build(client, "lines", {})["id"]
+    store.transition(client, build_id, [store.QUEUED], {"state": store.RUNNING_STATE})
+    return build_id
+
+
+def index_of_stored_lines(client, build_id: int) -> dict[int, str]:
+    """The style index by its definition, folded over the log as Redis holds it."""
+    stored, _ = store.read_lines(client, build_id, 0, 100_000)
+    index, style = {}, ""
+    for number, line in enumerate(stored, 1):
+        style = style_after(style, line)
+        if number % 1000 == 0 and style:
+            index[number // 1000] = style
+    return index
+
+
+def test_the_writer_indexes_the_lines_as_stored_whatever_its_batches(redis_client):
+    build_id = running_build(redis_client)
+    writer = LogWriter(redis_client, build_id, 10**9)
+    styled = {1: "\x1b[31m", 999: "\x1b[1m", 1001: "\x1b[0m", 2000: "\x1b[4m",
+              2999: "\x1b[22;38;5;9m", 3500: "\x1b[m", 4000: "\x1b[7m"}
+    lines = [f"{styled.get(n, '')}line {n}" for n in range(1, 4601)]
+    cuts = [0, 1, 999, 1000, 1001, 1002, 1998, 2999, 3001, 4000, 4600]
+    for start, end in itertools.pairwise(cuts):
+        writer.write(lines[start:end], [store.now_ms()] * (end - start))
+    writer.finish()
+    index = store.read_all_styles(redis_client, build_id)
+    assert index == index_of_stored_lines(redis_client, build_id)
+    assert index == {1: "\x1b[1;31m", 2: "\x1b[4m", 3: "\x1b[4;38;5;9m", 4: "\x1b[7m"}
+
+    # A retried append (Redis applied it, the answer was lost) leaves the index as it was.
+    store.append_lines(redis_client, build_id, 1001, lines[1000:1001], [store.now_ms()],
+                       styles={1: "\x1b[32m"})
+    assert store.read_all_styles(redis_client, build_id) == index
+    assert store.line_count(redis_client, build_id) == 4600
+
+
+def test_lines_the_budget_held_back_colour_nothing(redis_client):
+    """Past MAX_LOG_BYTES only the head and the last 1,000 lines are stored: the
+    index follows those, not a colour set in a line that was never stored."""
+    build_id = running_build(redis_client)
+    writer = LogWriter(redis_client, build_id, 200, SecretMasker([]))
+    lines = [f"line {n}" for n in range(1, 3001)]
+    lines[1] = "\x1b[44mline 2"  # in the stored head
+    lines[1500] = "\x1b[1mline 1501"  # held back, never stored
+    writer.write(lines, [store.now_ms()] * len(lines))
+    writer.finish()
+    assert store.line_count(redis_client, build_id) > 1000
+    index = store.read_all_styles(redis_client, build_id)
+    assert index == index_of_stored_lines(redis_client, build_id)
+    assert set(index.values()) == {"\x1b[44m"}
