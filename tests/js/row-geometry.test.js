@@ -43,3 +43,27 @@ test("new lines extend the heights; a fold that changes starts them over", () =>
   assert.equal(rows.total, 3); // the header, then line 4 in two rows
   assert.equal(rows.rowAt(2), 1);
 });
+
+test("a long log measures only the lines it holds, and again when they load or go", () => {
+  const model = new LogModel();
+  const numbered = (first, count, text) => Array.from({ length: count }, (_, i) => text || "line " + (first + i));
+  model.open(2000000, 1999501, numbered(1999501, 500), null, "");
+  const rows = new WrappedRows((line) => {
+    const text = model.line(line);
+    return text === undefined ? 1 : Math.max(1, Math.ceil(displayWidth(text) / 10));
+  });
+  rows.sync(model, 0);
+  assert.equal(rows.total, 2000000 + 500); // the tail's "line 1999501".. take two units each
+  model.fill(1000001, numbered(1000001, 1000, "x".repeat(25)), null, ""); // three units each
+  rows.sync(model, 0);
+  assert.equal(rows.total, 2000000 + 500 + 2000);
+  assert.equal(rows.top(1000000), 1000000);
+  assert.equal(rows.top(1000001), 1000003);
+  assert.equal(rows.rowAt(1000002.5), 1000000);
+  assert.equal(rows.rowAt(1000003), 1000001);
+  assert.equal(rows.rowAt(1003000), 1001000); // past the block: one unit a row again
+  assert.equal(rows.units(1999999), 2);
+  model.evict(1, 0);
+  rows.sync(model, 0);
+  assert.equal(rows.total, 2000000);
+});

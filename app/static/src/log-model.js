@@ -45,7 +45,6 @@ export class LogModel {
     this.pinned = null; // a line the reader was taken to: folds that hold it open
     this.runs = null; // visible line ranges, rebuilt on demand
     this.foldVersion = 0; // changes whenever rows other than new last ones change
-    this.loadVersion = 0; // changes whenever lines were loaded or dropped
   }
 
   get count() {
@@ -95,7 +94,6 @@ export class LogModel {
       this.blockOf(number, true).set(number, text, times ? times[i] : null, current);
       if (text.indexOf("\x1b") !== -1) current = this.styleAfter(current, text);
     }
-    this.loadVersion += 1;
     return current;
   }
 
@@ -149,7 +147,6 @@ export class LogModel {
     const centre = Math.floor((near - 1) / BLOCK_LINES);
     const byDistance = [...this.blocks.keys()].sort((a, b) => Math.abs(b - centre) - Math.abs(a - centre));
     for (const index of byDistance.slice(0, this.blocks.size - keep)) this.blocks.delete(index);
-    this.loadVersion += 1;
   }
 
   /** Take step records from the server; returns the steps that are new or changed. */

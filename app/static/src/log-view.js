@@ -218,8 +218,7 @@ export class LogView {
     this.frame = 0;
     const model = this.model;
     const geometry = this.geometry;
-    // Wrapped rows are as tall as their text, which lines loaded or dropped change.
-    geometry.sync(model, model.foldVersion + ":" + this.columns + (this.wrap ? ":" + model.loadVersion : ""));
+    geometry.sync(model, model.foldVersion + ":" + this.columns);
     const trailers = this.trailers();
     const rows = model.rows + trailers.length;
     const scroller = this.scroller;
