@@ -1,0 +1,38 @@
+"""What the web process's short-lived log readers (``python -m app.logdiff``,
+``python -m app.logsearch``) share: how they reach Redis and the archive (the
+settings passed in their environment) and how they yield the CPU.
+
+They run in child processes so their CPU time never holds up the web
+process's event loop; they run at a lower priority so the server and the
+workers go first on a busy machine.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from app.settings import load_settings
+
+SETTINGS = (
+    "REDIS_URL", "REDIS_TLS_CA_FILE", "REDIS_TLS_CERT_FILE", "REDIS_TLS_KEY_FILE",
+    "REDIS_SENTINELS", "REDIS_SENTINEL_MASTER", "REDIS_SENTINEL_PASSWORD", "ARCHIVE_DIR",
+)
+NICENESS = 10
+
+
+def job_environment(settings: Mapping[str, Any]) -> dict[str, str]:
+    """The environment a log reader is started with: ours, plus its settings."""
+    return {**os.environ, **{name: str(settings[name]) for name in SETTINGS}}
+
+
+def start_job() -> Any:
+    """In the child: lower its priority, stop the cycle collector (a short-lived
+    process that makes no cycles would only walk its lines again and again),
+    and return the settings its parent passed."""
+    os.nice(NICENESS)
+    gc.disable()
+    given = {name: os.environ[name] for name in SETTINGS if name in os.environ}
+    return load_settings(given, environ={})

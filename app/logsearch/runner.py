@@ -1,0 +1,137 @@
+"""Searches run by the web process: each in a short-lived child process
+(``python -m app.logsearch``), a few at a time, within a time limit, its
+records relayed to the client as the child writes them.
+
+In the gevent server ``subprocess`` and ``threading`` are gevent's (server.py
+patches them first thing), so reading the child's output, waiting for a free
+slot and the time limit's timer let every other greenlet run: the scanning is
+done in another process, never on the event loop. A client that goes away
+stops its search: the relay notices when it next writes (the child writes a
+progress record at least every few tenths of a second) and kills the child.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from app.log_jobs import job_environment
+from app.logsearch.job import TIME_LIMIT_SECONDS
+from app.processes import signal_group
+from app.serving import client_left
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parents[2]
+MAX_RUNNING = 2
+SLOT_WAIT_SECONDS = 2.0
+# The child stops itself at the time limit; past this much more it is killed.
+KILL_GRACE_SECONDS = 3.0
+
+
+class Unavailable(Exception):
+    """No search now (every slot busy, no child process): a 503."""
+
+
+class Searches:
+    """Starts one app's searches and bounds how many run at once."""
+
+    def __init__(self, settings: Mapping[str, Any], max_running: int = MAX_RUNNING,
+                 time_limit: float = TIME_LIMIT_SECONDS) -> None:
+        self.env = job_environment(settings)
+        self.slots = threading.BoundedSemaphore(max_running)
+        self.time_limit = time_limit
+        self.runs = 0
+
+    def start(self, build_id: int, query: str, regex: bool, case: bool,
+              environ: dict | None = None) -> SearchStream:
+        """The records of a new search, to be read by iterating (and then closed)."""
+        if not self.slots.acquire(timeout=SLOT_WAIT_SECONDS):
+            raise Unavailable("two searches are already running here; try again in a moment")
+        request = {"build": build_id, "q": query, "regex": regex, "case": case,
+                   "time_limit": self.time_limit}
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "app.logsearch", json.dumps(request)],
+                cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, start_new_session=True,
+            )
+        except OSError as error:
+            self.slots.release()
+            log.error("build %s: a search could not start: %s", build_id, error,
+                      extra={"build_id": build_id})
+            raise Unavailable("the search could not start; see the server's log") from None
+        self.runs += 1
+        return SearchStream(self, process, build_id, environ or {})
+
+
+class SearchStream:
+    """One search's NDJSON records as its child writes them: a WSGI body, whose
+    ``close`` (called by the server when the response ends, or the client left)
+    kills the child if it still runs and frees its slot."""
+
+    def __init__(self, searches: Searches, process: subprocess.Popen, build_id: int,
+                 environ: dict) -> None:
+        self.searches = searches
+        self.process = process
+        self.build_id = build_id
+        self.environ = environ
+        self.closed = False
+        self.timed_out = False
+        self.total = 0
+        self.scanned = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        timer = threading.Timer(self.searches.time_limit + KILL_GRACE_SECONDS, self._time_up)
+        timer.daemon = True
+        timer.start()
+        try:
+            for line in self.process.stdout:
+                record = json.loads(line)
+                self.total = record.get("total", self.total + sum(
+                    count for _line, count in record.get("matches", ())))
+                self.scanned = record.get("scanned", self.scanned)
+                yield line
+                if record.get("done"):
+                    return
+                if client_left(self.environ):
+                    return
+            yield self._last_record()
+        finally:
+            timer.cancel()
+            self.close()
+
+    def _time_up(self) -> None:
+        self.timed_out = True
+        signal_group(self.process, signal.SIGKILL)
+
+    def _last_record(self) -> bytes:
+        """The record that ends a search whose child stopped without writing it."""
+        self.process.wait()
+        if not self.timed_out:
+            error = self.process.stderr.read().decode("utf-8", "replace")[-2000:]
+            log.error("build %s: the search failed (exit %s): %s", self.build_id,
+                      self.process.returncode, error, extra={"build_id": self.build_id})
+        record = {"done": True, "total": self.total, "scanned": self.scanned,
+                  "stopped": "time" if self.timed_out else "error"}
+        return json.dumps(record, separators=(",", ":")).encode() + b"\n"
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            if self.process.poll() is None:
+                signal_group(self.process, signal.SIGKILL)
+            self.process.wait()
+            self.process.stdout.close()
+            self.process.stderr.close()
+        finally:
+            self.searches.slots.release()
