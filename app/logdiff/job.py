@@ -26,12 +26,6 @@ from app.redis_connection import redis_client
 READ_LINES = 50_000
 READ_BYTES = 8 << 20
 
-# What the comparing process is given: how to reach Redis and the archive.
-SETTINGS = (
-    "REDIS_URL", "REDIS_TLS_CA_FILE", "REDIS_TLS_CERT_FILE", "REDIS_TLS_KEY_FILE",
-    "REDIS_SENTINELS", "REDIS_SENTINEL_MASTER", "REDIS_SENTINEL_PASSWORD", "ARCHIVE_DIR",
-)
-
 
 def read_whole_log(client: redis.Redis, archive_dir: str, build_id: int) -> list[str]:
     """Every line of the build's log, from Redis or its archive, a chunk at a time."""

@@ -11,7 +11,6 @@ never on the event loop.
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from app.logdiff.job import SETTINGS
+from app.log_jobs import job_environment
 from app.processes import signal_group
 
 log = logging.getLogger(__name__)
@@ -43,7 +42,7 @@ class Comparisons:
 
     def __init__(self, settings: Mapping[str, Any], max_running: int = MAX_RUNNING,
                  time_limit: float = TIME_LIMIT_SECONDS) -> None:
-        self.env = {**os.environ, **{name: str(settings[name]) for name in SETTINGS}}
+        self.env = job_environment(settings)
         self.slots = threading.BoundedSemaphore(max_running)
         self.time_limit = time_limit
         self.cache: OrderedDict[tuple, bytes] = OrderedDict()
