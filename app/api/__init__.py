@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from app import store
 from app.api import diff, marks, recipes
+from app.api import search as log_search
 from app.api.common import (
     MAX_DIGITS,
     BadRequest,
@@ -31,6 +32,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 bp.register_blueprint(marks.bp)
 bp.register_blueprint(diff.bp)
 bp.register_blueprint(recipes.bp)
+bp.register_blueprint(log_search.bp)
 
 DEFAULT_LIST_LIMIT = 20
 MAX_LIST_LIMIT = 200
