@@ -1,0 +1,176 @@
+"""Whole-log search through the real gevent server, on logs written by a real
+worker: the lines and counts, the order of the stream's records, a running
+build's range, the same answer from the archive, the refusals, and a server
+that answers other requests while a search runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+import pytest
+import requests
+
+from app import store
+from tests.support import wait_for_state, wait_until
+
+pytestmark = pytest.mark.integration
+
+FINISHED = ("succeeded", "failed", "cancelled")
+LINES = 25_000
+# tests/scripts/search_log.py's lines holding "needle" in the text the page shows.
+NEEDLE_ANY_CASE = {7: 3, 2500: 1, 12346: 1, 20000: 1, 24999: 1}
+NEEDLE_LOWER = {7: 1, 2500: 1, 12346: 1, 20000: 1}
+
+
+def start(server: str, recipe: str, **params: str) -> int:
+    response = requests.post(f"{server}/api/builds", json={"recipe": recipe, "params": params},
+                             timeout=30)
+    assert response.status_code == 202, response.text
+    return response.json()["id"]
+
+
+def search(server: str, build_id: int, **query: str) -> list[dict]:
+    """The records of one search, in the order they came."""
+    response = requests.get(f"{server}/api/builds/{build_id}/search", params=query, timeout=60)
+    assert response.status_code == 200, response.text
+    assert response.headers["Content-Type"] == "application/x-ndjson"
+    return [json.loads(line) for line in response.text.splitlines()]
+
+
+def found(records: list[dict]) -> dict[int, int]:
+    """Line -> count over every record, checking the records' order on the way."""
+    first, *middle, last = records
+    assert set(first) == {"build", "range"}
+    assert set(last) == {"done", "total", "scanned", "stopped"} and last["done"] is True
+    matches: dict[int, int] = {}
+    scanned = 0
+    for record in middle:
+        assert set(record) == {"matches", "scanned"}
+        assert record["scanned"] >= scanned
+        scanned = record["scanned"]
+        for line, count in record["matches"]:
+            assert line not in matches and (not matches or line > max(matches))
+            assert line <= scanned
+            matches[line] = count
+    assert last["total"] == sum(matches.values())
+    return matches
+
+
+@pytest.fixture(scope="module")
+def finished_log(server, worker, settings):
+    import redis
+
+    client = redis.Redis.from_url(settings["REDIS_URL"])
+    build_id = start(server, "search-log", LINES=str(LINES))
+    wait_for_state(client, build_id, FINISHED)
+    assert store.get_build(client, build_id)["lines"] == LINES
+    return build_id
+
+
+def test_plain_text_any_case_finds_what_the_page_shows(server, finished_log):
+    records = search(server, finished_log, q="needle")
+    assert records[0] == {"build": finished_log, "range": [1, LINES]}
+    # Not line 12345, whose progress line shows only "progress 100%".
+    assert found(records) == NEEDLE_ANY_CASE
+    assert records[-1] == {"done": True, "total": 7, "scanned": LINES, "stopped": None}
+
+
+def test_case_regex_stamps_and_control_symbols(server, finished_log):
+    assert found(search(server, finished_log, q="needle", case="1")) == NEEDLE_LOWER
+    assert found(search(server, finished_log, q="NEEDLE", case="1")) == {7: 1, 24999: 1}
+    tens = search(server, finished_log, q=r"^filler 1\d$", regex="1")
+    assert found(tens) == {line: 1 for line in range(10, 20)}
+    assert found(search(server, finished_log, q=r"nee.le\W", regex="1")) == {
+        7: 3, 2500: 1, 12346: 1, 20000: 1}
+    # The stored time stamp before each text is no part of it.
+    assert found(search(server, finished_log, q="0 filler")) == {}
+    # A bell shows as its symbol, and is found as it.
+    assert found(search(server, finished_log, q="\u2407")) == {20000: 1}
+
+
+def test_the_same_answers_once_the_log_is_served_from_its_archive(
+    server, finished_log, redis_client
+):
+    wait_until(lambda: redis_client.hget(store.build_key(finished_log), "archive"), 60,
+               f"build {finished_log} to be archived")
+    redis_client.delete(*store.log_keys(finished_log))
+    assert found(search(server, finished_log, q="needle")) == NEEDLE_ANY_CASE
+    tens = search(server, finished_log, q=r"^filler 1\d$", regex="1")
+    assert found(tens) == {line: 1 for line in range(10, 20)}
+    assert tens[-1] == {"done": True, "total": 10, "scanned": LINES, "stopped": None}
+
+
+def test_a_running_build_is_searched_as_far_as_it_was_stored(server, worker, redis_client,
+                                                               tmp_path):
+    gate = tmp_path / "gate"
+    build_id = start(server, "gated", RUNS="3000,10", GATES=str(gate))
+    wait_until(lambda: redis_client.llen(store.lines_key(build_id)) == 3000, 60,
+               "the first 3,000 lines")
+    try:
+        records = search(server, build_id, q=r"^line \d*7$", regex="1")
+        assert records[0] == {"build": build_id, "range": [1, 3000]}
+        assert found(records) == {line: 1 for line in range(7, 3001, 10)}
+        assert records[-1]["scanned"] == 3000 and records[-1]["stopped"] is None
+    finally:
+        gate.touch()
+    wait_for_state(redis_client, build_id, FINISHED)
+    assert found(search(server, build_id, q="line 3010")) == {3010: 1}
+
+
+@pytest.mark.parametrize("query, message", [
+    ({}, "q must not be empty"),
+    ({"q": ""}, "q must not be empty"),
+    ({"q": "x" * 201}, "longer than 200"),
+    ({"q": "(", "regex": "1"}, "RE2 cannot use this regex"),
+    ({"q": "a*", "regex": "1"}, "matches an empty text"),
+    ({"q": r"\b", "regex": "1"}, "matches an empty text"),
+    ({"q": "x", "regex": "maybe"}, "regex must be 1 or 0"),
+    ({"q": "two\nlines"}, "one line"),
+])
+def test_bad_searches_are_refused_before_any_streaming(server, finished_log, query, message):
+    response = requests.get(f"{server}/api/builds/{finished_log}/search", params=query,
+                            timeout=30)
+    assert response.status_code == 400
+    assert response.headers["Content-Type"] == "application/json"
+    assert message in response.json()["error"]
+
+
+def test_an_unknown_build_is_a_404(server, worker):
+    response = requests.get(f"{server}/api/builds/987654321/search", params={"q": "x"},
+                            timeout=30)
+    assert response.status_code == 404
+    assert response.json() == {"error": "build 987654321 does not exist"}
+
+
+def test_other_requests_are_answered_while_a_search_waits_on_its_log(
+    server, finished_log, redis_client, settings
+):
+    """The search's child is held reading the log's archive (a named pipe in its
+    place, written only once the other requests have been answered)."""
+    wait_until(lambda: redis_client.hget(store.build_key(finished_log), "archive"), 60,
+               f"build {finished_log} to be archived")
+    redis_client.delete(*store.log_keys(finished_log))
+    name = redis_client.hget(store.build_key(finished_log), "archive").decode()
+    log_path = Path(settings["ARCHIVE_DIR"]) / f"{name}.log.gz"
+    kept = log_path.with_name("held-" + log_path.name)
+    os.replace(log_path, kept)
+    os.mkfifo(log_path)
+    try:
+        response = requests.get(f"{server}/api/builds/{finished_log}/search",
+                                params={"q": "needle"}, stream=True, timeout=60)
+        lines = response.iter_lines()
+        assert json.loads(next(lines)) == {"build": finished_log, "range": [1, LINES]}
+        # The search now waits for its log; the server does not.
+        for path in (f"/api/builds/{finished_log}", "/api/recipes", "/api/builds?limit=5"):
+            assert requests.get(f"{server}{path}", timeout=10).status_code == 200
+        feeder = threading.Thread(target=lambda: log_path.write_bytes(kept.read_bytes()))
+        feeder.start()
+        records = [{"build": finished_log, "range": [1, LINES]}]
+        records += [json.loads(line) for line in lines]
+        feeder.join(30)
+        assert found(records) == NEEDLE_ANY_CASE
+    finally:
+        os.replace(kept, log_path)
