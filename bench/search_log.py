@@ -1,0 +1,102 @@
+"""How long a whole-log search takes on a big log, from Redis and from its archive.
+
+    .venv/bin/python -m bench.search_log --redis redis://127.0.0.1:6399/0 --lines 5000000
+
+Fills build BUILD's log in that (scratch!) Redis with LINES lines of 40-80
+characters ("<ms> <text>", RPUSH in batches) unless it already holds them,
+writes its archive into a temporary directory, then times ``python -m
+app.logsearch`` (the child process the API runs, start-up included) for a word
+that occurs on 12 lines, a case-sensitive word, and a regex, from Redis and
+from the archive. Prints one line per run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import redis
+
+from app import archive, store
+
+ROOT = Path(__file__).resolve().parents[1]
+WORDS = ("the build step compiling linking module test passed ok running tests for package"
+         " src lib main error warning info debug cache fetch done").split()
+NEEDLE = "zebrafish"
+NEEDLE_LINES = 12
+
+
+def fake_line(rng: random.Random) -> str:
+    size = rng.randint(40, 80)
+    words: list[str] = []
+    while sum(map(len, words)) + len(words) < size:
+        words.append(rng.choice(WORDS))
+    return " ".join(words)[:size]
+
+
+def fill(client: redis.Redis, build_id: int, lines: int) -> None:
+    """The log's lines, NEEDLE on NEEDLE_LINES of them spread over the log."""
+    key = store.lines_key(build_id)
+    client.delete(key)
+    rng = random.Random(16)
+    pool = [fake_line(rng) for _ in range(5000)]
+    marked = {lines * (k + 1) // (NEEDLE_LINES + 1) for k in range(NEEDLE_LINES)}
+    stamp = 1_700_000_000_000
+    for start in range(0, lines, 10_000):
+        batch = []
+        for number in range(start + 1, min(start + 10_000, lines) + 1):
+            text = pool[number % len(pool)]
+            if number in marked:
+                text = f"{text[:30]} {NEEDLE} {text[30:]}"
+            batch.append(f"{stamp + number} {text}")
+        client.rpush(key, *batch)
+    client.hset(store.build_key(build_id), mapping={"uid": "0123456789abcdef"})
+
+
+def run(redis_url: str, archive_dir: str, build_id: int, query: str, **options: bool) -> None:
+    request = {"build": build_id, "q": query, "regex": options.get("regex", False),
+               "case": options.get("case", False), "time_limit": 60}
+    env = {**os.environ, "REDIS_URL": redis_url, "ARCHIVE_DIR": archive_dir}
+    started = time.monotonic()
+    out = subprocess.run([sys.executable, "-m", "app.logsearch", json.dumps(request)],
+                         cwd=ROOT, env=env, capture_output=True, check=True).stdout
+    took = time.monotonic() - started
+    last = json.loads(out.splitlines()[-1])
+    lines = sum(len(json.loads(r).get("matches", [])) for r in out.splitlines())
+    print(f"{query!r:14} {options or ''!s:16} {took:6.2f} s  {lines} lines, {last}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--redis", required=True, help="a scratch Redis: its data is changed")
+    parser.add_argument("--lines", type=int, default=5_000_000)
+    parser.add_argument("--build", type=int, default=990_000_001)
+    args = parser.parse_args()
+    client = redis.Redis.from_url(args.redis)
+    if client.llen(store.lines_key(args.build)) != args.lines:
+        fill(client, args.build, args.lines)
+    with tempfile.TemporaryDirectory() as directory:
+        for where in ("redis", "archive"):
+            if where == "archive":
+                archive.write_archive(client, args.build, directory)
+                client.rename(store.lines_key(args.build), "search-bench-kept")
+            print(f"-- {args.lines:,} lines from {where}")
+            try:
+                for query, options in ((NEEDLE, {}), ("ZebraFish", {}), ("zébra", {}),
+                                       (NEEDLE, {"case": True}), ("zebra\\w+", {"regex": True})):
+                    run(args.redis, directory, args.build, query, **options)
+            finally:
+                if where == "archive":
+                    client.rename("search-bench-kept", store.lines_key(args.build))
+                    client.hdel(store.build_key(args.build), "archive")
+
+
+if __name__ == "__main__":
+    main()
