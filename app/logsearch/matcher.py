@@ -129,7 +129,7 @@ class Search:
         match: text after carriage returns, control characters' symbols. (A regex
         with ``^`` would not find a line's start after its stamp: it has none.)"""
         if self.regex:
-            return None if "^" in query else self.expression
+            return None if "^" in query or self.per_line else self.expression
         return compile_pattern(re2.escape(query) if case else f"(?i:{re2.escape(query)})")
     def _plain_hits(self, query: str, case: bool) -> Callable[[bytes, int], Hit | None]:
         if case or query.isascii():

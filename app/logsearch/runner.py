@@ -7,13 +7,16 @@ patches them first thing), so reading the child's output, waiting for a free
 slot and the time limit's timer let every other greenlet run: the scanning is
 done in another process, never on the event loop. A client that goes away
 stops its search: the relay notices when it next writes (the child writes a
-progress record at least every few tenths of a second) and kills the child.
+progress record every few tenths of a second while it reads), or when the
+child has been quiet for CHECK_SECONDS, and kills the child.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import select
 import signal
 import subprocess
 import sys
@@ -34,6 +37,8 @@ MAX_RUNNING = 2
 SLOT_WAIT_SECONDS = 2.0
 # The child stops itself at the time limit; past this much more it is killed.
 KILL_GRACE_SECONDS = 3.0
+CHECK_SECONDS = 0.5
+READ_BYTES = 1 << 16
 
 
 class Unavailable(Exception):
@@ -85,6 +90,7 @@ class SearchStream:
         self.environ = environ
         self.closed = False
         self.timed_out = False
+        self.client_left = False
         self.total = 0
         self.scanned = 0
 
@@ -93,20 +99,38 @@ class SearchStream:
         timer.daemon = True
         timer.start()
         try:
-            for line in self.process.stdout:
-                record = json.loads(line)
-                self.total = record.get("total", self.total + sum(
-                    count for _line, count in record.get("matches", ())))
-                self.scanned = record.get("scanned", self.scanned)
-                yield line
-                if record.get("done"):
+            for record in self._records():
+                yield record
+                if json.loads(record).get("done"):
                     return
-                if client_left(self.environ):
-                    return
-            yield self._last_record()
+            if not self.client_left:
+                yield self._last_record()
         finally:
             timer.cancel()
             self.close()
+
+    def _records(self) -> Iterator[bytes]:
+        """The child's records as it writes them, each checked off (its count and
+        how far it read); ends when the child's output does, or the client left
+        (looked at whenever the child is quiet for CHECK_SECONDS)."""
+        output, pending = self.process.stdout.fileno(), b""
+        while True:
+            readable, _, _ = select.select([output], [], [], CHECK_SECONDS)
+            if not readable:
+                self.client_left = client_left(self.environ)
+                if self.client_left:
+                    return
+                continue
+            chunk = os.read(output, READ_BYTES)
+            if not chunk:
+                return
+            *complete, pending = (pending + chunk).split(b"\n")
+            for line in complete:
+                record = json.loads(line)
+                found = sum(count for _line, count in record.get("matches", ()))
+                self.total = record.get("total", self.total + found)
+                self.scanned = record.get("scanned", self.scanned)
+                yield line + b"\n"
 
     def _time_up(self) -> None:
         self.timed_out = True

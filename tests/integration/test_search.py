@@ -5,15 +5,19 @@ that answers other requests while a search runs."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
 from app import store
+from app.logsearch.job import search_log
+from app.logsearch.matcher import Search
 from tests.support import wait_for_state, wait_until
 
 pytestmark = pytest.mark.integration
@@ -145,32 +149,82 @@ def test_an_unknown_build_is_a_404(server, worker):
     assert response.json() == {"error": "build 987654321 does not exist"}
 
 
-def test_other_requests_are_answered_while_a_search_waits_on_its_log(
-    server, finished_log, redis_client, settings
-):
-    """The search's child is held reading the log's archive (a named pipe in its
-    place, written only once the other requests have been answered)."""
-    wait_until(lambda: redis_client.hget(store.build_key(finished_log), "archive"), 60,
-               f"build {finished_log} to be archived")
-    redis_client.delete(*store.log_keys(finished_log))
-    name = redis_client.hget(store.build_key(finished_log), "archive").decode()
+@contextlib.contextmanager
+def held_archive(redis_client, settings, build_id: int) -> Iterator[Path]:
+    """The build's log served from its archive, whose compressed file is a named pipe
+    while this lasts: a search reading it waits until the test writes it."""
+    wait_until(lambda: redis_client.hget(store.build_key(build_id), "archive"), 60,
+               f"build {build_id} to be archived")
+    redis_client.delete(*store.log_keys(build_id))
+    name = redis_client.hget(store.build_key(build_id), "archive").decode()
     log_path = Path(settings["ARCHIVE_DIR"]) / f"{name}.log.gz"
     kept = log_path.with_name("held-" + log_path.name)
     os.replace(log_path, kept)
     os.mkfifo(log_path)
     try:
+        yield kept
+    finally:
+        os.replace(kept, log_path)
+
+
+def test_other_requests_are_answered_while_a_search_waits_on_its_log(
+    server, finished_log, redis_client, settings
+):
+    with held_archive(redis_client, settings, finished_log) as kept:
         response = requests.get(f"{server}/api/builds/{finished_log}/search",
                                 params={"q": "needle"}, stream=True, timeout=60)
         lines = response.iter_lines()
-        assert json.loads(next(lines)) == {"build": finished_log, "range": [1, LINES]}
+        first = json.loads(next(lines))
+        assert first == {"build": finished_log, "range": [1, LINES]}
         # The search now waits for its log; the server does not.
         for path in (f"/api/builds/{finished_log}", "/api/recipes", "/api/builds?limit=5"):
             assert requests.get(f"{server}{path}", timeout=10).status_code == 200
+        log_path = kept.with_name(kept.name.removeprefix("held-"))
         feeder = threading.Thread(target=lambda: log_path.write_bytes(kept.read_bytes()))
         feeder.start()
-        records = [{"build": finished_log, "range": [1, LINES]}]
-        records += [json.loads(line) for line in lines]
+        records = [first, *(json.loads(line) for line in lines)]
         feeder.join(30)
-        assert found(records) == NEEDLE_ANY_CASE
+    assert found(records) == NEEDLE_ANY_CASE
+
+
+def search_processes(build_id: int) -> list[int]:
+    """The pids of the search children reading build ``build_id``'s log."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"app.logsearch" in command and f'"build": {build_id},'.encode() in command[-2]:
+            pids.append(int(entry.name))
+    return pids
+
+
+def test_a_search_whose_client_left_is_stopped(server, finished_log, redis_client, settings):
+    with held_archive(redis_client, settings, finished_log):
+        response = requests.get(f"{server}/api/builds/{finished_log}/search",
+                                params={"q": "needle"}, stream=True, timeout=60)
+        assert json.loads(next(response.iter_lines()))["range"] == [1, LINES]
+        assert search_processes(finished_log)
+        response.close()
+        wait_until(lambda: not search_processes(finished_log), 8, "the search to be stopped")
+    assert found(search(server, finished_log, q="needle")) == NEEDLE_ANY_CASE
+
+
+def test_a_search_stops_past_its_limit_or_its_time(redis_client, settings):
+    build_id = 987_000_016
+    key = store.lines_key(build_id)
+    redis_client.rpush(key, *[f"{1_700_000_000_000 + n} word word {n}" for n in range(5000)])
+    try:
+        records: list[dict] = []
+        last = search_log(redis_client, settings["ARCHIVE_DIR"], build_id, Search("word"),
+                          records.append, max_matches=5)
+        assert records[1:] == [{"matches": [[1, 2], [2, 2], [3, 2]], "scanned": 3}, last]
+        assert last == {"done": True, "total": 6, "scanned": 3, "stopped": "limit"}
+        records.clear()
+        last = search_log(redis_client, settings["ARCHIVE_DIR"], build_id,
+                          Search(r"word \d+$", regex=True), records.append, time_limit=0)
+        assert last["stopped"] == "time" and 0 < last["scanned"] < 5000
+        assert last["total"] == last["scanned"] == len(records[1]["matches"])
     finally:
-        os.replace(kept, log_path)
+        redis_client.delete(key)
