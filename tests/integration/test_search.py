@@ -204,7 +204,8 @@ def test_a_search_whose_client_left_is_stopped(server, finished_log, redis_clien
     with held_archive(redis_client, settings, finished_log):
         response = requests.get(f"{server}/api/builds/{finished_log}/search",
                                 params={"q": "needle"}, stream=True, timeout=60)
-        assert json.loads(next(response.iter_lines()))["range"] == [1, LINES]
+        lines = response.iter_lines()
+        assert json.loads(next(lines))["range"] == [1, LINES]
         assert search_processes(finished_log)
         response.close()
         wait_until(lambda: not search_processes(finished_log), 8, "the search to be stopped")
@@ -228,3 +229,24 @@ def test_a_search_stops_past_its_limit_or_its_time(redis_client, settings):
         assert last["total"] == last["scanned"] == len(records[1]["matches"])
     finally:
         redis_client.delete(key)
+
+
+def test_a_third_search_at_once_is_refused_with_a_503(server, finished_log, redis_client,
+                                                      settings):
+    with held_archive(redis_client, settings, finished_log):
+        held = [requests.get(f"{server}/api/builds/{finished_log}/search",
+                             params={"q": "needle"}, stream=True, timeout=60)
+                for _ in range(2)]
+        # Each read on (a line iterator closed early would close its connection).
+        readers = [response.iter_lines() for response in held]
+        for lines in readers:
+            assert json.loads(next(lines))["range"] == [1, LINES]
+        assert len(search_processes(finished_log)) == 2
+        third = requests.get(f"{server}/api/builds/{finished_log}/search",
+                             params={"q": "needle"}, timeout=60)
+        assert third.status_code == 503
+        assert "two searches are already running" in third.json()["error"]
+        for response in held:
+            response.close()
+        wait_until(lambda: not search_processes(finished_log), 8, "the searches to stop")
+    assert found(search(server, finished_log, q="needle")) == NEEDLE_ANY_CASE
