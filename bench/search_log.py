@@ -7,7 +7,9 @@ characters ("<ms> <text>", RPUSH in batches) unless it already holds them,
 writes its archive into a temporary directory, then times ``python -m
 app.logsearch`` (the child process the API runs, start-up included) for a word
 that occurs on 12 lines, a case-sensitive word, and a regex, from Redis and
-from the archive. Prints one line per run.
+from the archive. Prints one line per run: its time from start to end, and the
+CPU time the search process and Redis spent on it (the figures that do not
+depend on what else the machine is doing).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -64,13 +67,28 @@ def run(redis_url: str, archive_dir: str, build_id: int, query: str, **options: 
     request = {"build": build_id, "q": query, "regex": options.get("regex", False),
                "case": options.get("case", False), "time_limit": 60}
     env = {**os.environ, "REDIS_URL": redis_url, "ARCHIVE_DIR": archive_dir}
+    client = redis.Redis.from_url(redis_url)
+    redis_cpu, child_cpu = cpu_seconds(client), children_cpu_seconds()
     started = time.monotonic()
     out = subprocess.run([sys.executable, "-m", "app.logsearch", json.dumps(request)],
                          cwd=ROOT, env=env, capture_output=True, check=True).stdout
     took = time.monotonic() - started
+    redis_cpu, child_cpu = cpu_seconds(client) - redis_cpu, children_cpu_seconds() - child_cpu
     last = json.loads(out.splitlines()[-1])
     lines = sum(len(json.loads(r).get("matches", [])) for r in out.splitlines())
-    print(f"{query!r:14} {options or ''!s:16} {took:6.2f} s  {lines} lines, {last}")
+    print(f"{query!r:14} {options or ''!s:16} {took:5.2f} s (CPU: search {child_cpu:.2f} s,"
+          f" Redis {redis_cpu:.2f} s)  {lines} lines, total {last['total']},"
+          f" scanned {last['scanned']}")
+
+
+def cpu_seconds(client: redis.Redis) -> float:
+    info = client.info("cpu")
+    return info["used_cpu_user"] + info["used_cpu_sys"]
+
+
+def children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:

@@ -86,12 +86,15 @@ def display_window(window: bytes) -> bytes:
     return text.encode("utf-8")
 
 
-def shows_as_stored(window: bytes, kept: bytes | None = None) -> bool:
+def shows_as_stored(window: bytes, kept: bytes | None = None, framing: int = 0) -> bool:
     """Whether ``window`` holds nothing its display changes (``kept``: the window
-    with RAW_CONTROLS deleted, when already made)."""
+    with RAW_CONTROLS deleted, when already made; ``framing``: how many carriage
+    returns are no part of any text, as in a raw Redis reply)."""
     if kept is None:
         kept = window.translate(None, RAW_CONTROLS)
-    return len(kept) == len(window) and not (b"\xc2" in window and RAW_C1.search(window))
+    if len(window) - len(kept) != framing:
+        return False
+    return not (b"\xc2" in window and RAW_C1.search(window))
 
 
 def displayed(window: bytes, fold: bool = False) -> bytes:

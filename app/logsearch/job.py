@@ -44,7 +44,7 @@ def window_matches(
     search: Search, stored: bytes, raw: bool, lines: int
 ) -> list[tuple[int, int]]:
     """The matches in the first ``lines`` lines of a window (or raw reply)."""
-    if raw and not search.may_match(stored):
+    if raw and not search.may_match(stored, raw=True):
         return []
     window = reply_window(stored) if raw else stored
     return search.scan(first_lines(window, lines))

@@ -116,6 +116,7 @@ class Search:
 
     def __init__(self, query: str, regex: bool = False, case: bool = False) -> None:
         check_query(query, regex, case)
+        self.query = query
         self.regex = regex
         # Text with U+FFFD can only be found where bad UTF-8 was replaced by it.
         self.always_decode = "\ufffd" in query
@@ -157,15 +158,20 @@ class Search:
 
         return found
 
-    def may_match(self, stored: bytes) -> bool:
-        """False only when no line in ``stored`` (a window, or the raw ``LRANGE``
-        reply of one) can match: it shows as stored (no escape codes, which,
-        taken out, join the text around them; for a regex, no control characters
-        or bad UTF-8 either) and the quick test finds nothing in it."""
+    def may_match(self, stored: bytes, raw: bool = False) -> bool:
+        """False only when no line in ``stored`` (a window, or with ``raw`` the raw
+        ``LRANGE`` reply of one) can match: it shows as stored (no escape codes,
+        which, taken out, join the text around them; for a regex, no control
+        characters or bad UTF-8 either) and the quick test finds nothing in it.
+        In a raw reply a text ends before a carriage return, where a regex's ``$``
+        does not match: such a regex is never tested there."""
         if self.quick_test is None or b"\x1b" in stored:
             return True
-        if self.regex and not (shows_as_stored(stored) and valid(stored)):
-            return True
+        if self.regex:
+            framing = stored.count(b"\n") if raw else 0
+            if (raw and "$" in self.query) or not (
+                    shows_as_stored(stored, framing=framing) and valid(stored)):
+                return True
         return self.quick_test.search(stored) is not None
 
     def scan(self, window: bytes) -> list[tuple[int, int]]:

@@ -1,7 +1,7 @@
 """A whole log read for searching, a window of lines at a time, as bytes.
 
 A window is the stored entries ("<ms> <text>") of consecutive lines, each
-ended by a newline. From Redis they come by ``LRANGE`` of about a megabyte
+ended by a newline. From Redis they come by ``LRANGE`` of about 512 KB
 (never more than MAX_WINDOW_LINES), so no command holds Redis up for more
 than a moment while live viewers wait; from the archive they come a gzip
 member (10,000 lines) at a time. A log that Redis lets go of during the read
@@ -16,6 +16,7 @@ import socket
 import threading
 import zlib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +25,12 @@ import redis
 
 from app import archive, store
 
-WINDOW_BYTES = 1 << 20
+WINDOW_BYTES = 512 << 10
 FIRST_WINDOW_LINES = 2_000
 MAX_WINDOW_LINES = 10_000
 READ_AHEAD = 2
 RECEIVE_BYTES = 1 << 20
+INFLATERS = 2
 
 # Lines before it, its bytes, and whether they are a raw LRANGE reply (else
 # the entries, each ended by a newline).
@@ -105,13 +107,20 @@ def archived_blocks(
 
 
 def _members(log_path: Path, offsets: list[int], first: int) -> Iterator[bytes]:
-    """The gzip members from number ``first`` on, each decompressed. The members
-    lie one after another: after the first, each is read from where the last ended."""
-    with open(log_path, "rb") as archived:
+    """The gzip members from number ``first`` on, each decompressed, INFLATERS at
+    once (zlib lets go of the GIL). The members lie one after another: after the
+    first, each is read from where the last ended."""
+    with open(log_path, "rb") as archived, ThreadPoolExecutor(INFLATERS) as inflaters:
         if offsets[first]:
             archived.seek(offsets[first])
+        inflating: collections.deque = collections.deque()
         for start, end in zip(offsets[first:-1], offsets[first + 1:], strict=False):
-            yield zlib.decompress(archived.read(end - start), archive.GZIP_WINDOW)
+            member = archived.read(end - start)
+            inflating.append(inflaters.submit(zlib.decompress, member, archive.GZIP_WINDOW))
+            if len(inflating) > INFLATERS:
+                yield inflating.popleft().result()
+        while inflating:
+            yield inflating.popleft().result()
 
 
 def _block_windows(blocks: Iterator[bytes], first: int, after: int) -> Iterator[Window]:

@@ -89,6 +89,8 @@ def test_case_regex_stamps_and_control_symbols(server, finished_log):
     assert found(tens) == {line: 1 for line in range(10, 20)}
     assert found(search(server, finished_log, q=r"nee.le\W", regex="1")) == {
         7: 3, 2500: 1, 12346: 1, 20000: 1}
+    assert found(search(server, finished_log, q=r"needle$", regex="1")) == {24999: 1}
+    assert found(search(server, finished_log, q=r"\bfiller 2499\b", regex="1")) == {2499: 1}
     # The stored time stamp before each text is no part of it.
     assert found(search(server, finished_log, q="0 filler")) == {}
     # A bell shows as its symbol, and is found as it.
