@@ -35,6 +35,8 @@ EMPTY_PROBES = ("", "a", " ", "a b", "-", "\t", "0")
 # line alone: text-boundary anchors and turning multi-line mode off.
 WHOLE_TEXT_SYNTAX = re.compile(r"\\[Az]|\(\?[a-zA-Z]*-[a-zA-Z]*m")
 STAMP = re.compile(rb"^[^ \n]*(?: |$)", re.MULTILINE)
+# What display takes away between two characters of a line: escape sequences.
+ESCAPED_GAP = "(?:\\x1b[^\\n]*)?"
 # Characters the display puts where a log has control characters.
 PICTURES = re.compile("[\u2400-\u2421\ufffd]")
 Hit = tuple[int, int]
@@ -65,8 +67,11 @@ def _fold_classes() -> dict[str, list[str]]:
     return classes
 
 
-def folded_pattern(query: str) -> str:
-    """An RE2 expression matching ``query`` case-insensitively as the page does."""
+def folded_pieces(query: str) -> list[str]:
+    """An RE2 expression for each character of ``query`` matching it
+    case-insensitively as the page does."""
+    if query.isascii():
+        return [f"[{c.lower()}{c.upper()}]" if c.isalpha() else re2.escape(c) for c in query]
     classes, pieces = _fold_classes(), []
     for char in query:
         members = classes.get(js_fold(char), [char])
@@ -74,7 +79,12 @@ def folded_pattern(query: str) -> str:
             pieces.append(re2.escape(char))
         else:
             pieces.append("[" + "".join(f"\\x{{{ord(m):x}}}" for m in members) + "]")
-    return "".join(pieces)
+    return pieces
+
+
+def folded_pattern(query: str) -> str:
+    """An RE2 expression matching ``query`` case-insensitively as the page does."""
+    return "".join(folded_pieces(query))
 
 
 def check_regex(query: str, case: bool) -> None:
@@ -123,6 +133,9 @@ class Search:
         self.next_hit = self._regex_hits(query, case) if regex else self._plain_hits(query, case)
         self.fold = not regex and not case and query.isascii()
         self.quick_test = None if PICTURES.search(query) else self._quick_test(query, case)
+        self.escaped_test = None
+        if self.quick_test is not None and not regex:
+            self.escaped_test = self._escaped_test(query, case)
 
     def _quick_test(self, query: str, case: bool) -> Any:
         """An RE2 expression that finds every match (and maybe more) in a window as
@@ -132,6 +145,15 @@ class Search:
         if self.regex:
             return None if "^" in query or self.per_line else self.expression
         return compile_pattern(re2.escape(query) if case else f"(?i:{re2.escape(query)})")
+
+    @staticmethod
+    def _escaped_test(query: str, case: bool) -> Any:
+        """The quick test of plain text for windows with escape codes: the query's
+        characters, each maybe followed by what display takes away (an ESC and
+        whatever follows it on its line), so codes inside a word hide nothing."""
+        pieces = [re2.escape(c) for c in query] if case else folded_pieces(query)
+        return compile_pattern(ESCAPED_GAP.join(pieces))
+
     def _plain_hits(self, query: str, case: bool) -> Callable[[bytes, int], Hit | None]:
         if case or query.isascii():
             needle = query.encode("utf-8") if case else query.lower().encode("ascii")
@@ -165,8 +187,10 @@ class Search:
         characters or bad UTF-8 either) and the quick test finds nothing in it.
         In a raw reply a text ends before a carriage return, where a regex's ``$``
         does not match: such a regex is never tested there."""
-        if self.quick_test is None or b"\x1b" in stored:
+        if self.quick_test is None:
             return True
+        if b"\x1b" in stored:
+            return self.escaped_test is None or self.escaped_test.search(stored) is not None
         if self.regex:
             framing = stored.count(b"\n") if raw else 0
             if (raw and "$" in self.query) or not (

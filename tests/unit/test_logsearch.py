@@ -116,3 +116,12 @@ def test_a_regex_that_is_fine_alone_is_fine():
     check_query("x" * 200, False, False)
     check_query(r"(?i)needle\d+", True, True)
     check_query("a)(b", False, False)  # plain text: any characters
+
+
+def test_windows_full_of_colour_codes_are_ruled_out_or_searched_exactly():
+    colourful = [f"\x1b[32mok\x1b[0m step {n} \x1b[1;31mdone\x1b[0m" for n in range(50)]
+    assert found("needle", *colourful) == []
+    assert found("ok step 7 done", *colourful) == [(7, 1)]
+    assert found("OK STEP 7", *colourful) == [(7, 1)]
+    assert found("OK STEP 7", *colourful, case=True) == []
+    assert found("n\u00e9e", "\x1b[1mN\x1b[0m\u00c9E") == [(0, 1)]
