@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 import redis
+import requests
 
 from app import archive, store
 
@@ -60,7 +61,40 @@ def fill(client: redis.Redis, build_id: int, lines: int) -> None:
                 text = f"{text[:30]} {NEEDLE} {text[30:]}"
             batch.append(f"{stamp + number} {text}")
         client.rpush(key, *batch)
-    client.hset(store.build_key(build_id), mapping={"uid": "0123456789abcdef"})
+
+
+def record(client: redis.Redis, build_id: int, lines: int) -> None:
+    """The build's record, as a finished build of that many lines."""
+    client.hset(store.build_key(build_id), mapping={
+        "id": build_id, "uid": "0123456789abcdef", "recipe": "lines", "state": "succeeded",
+        "lines": lines})
+
+
+def through_the_server(redis_url: str, archive_dir: str, build_id: int) -> None:
+    """The API's answer through a real server.py: the time to the 7th match's line
+    and to the end of the stream, as the page's search would see them."""
+    from tests.support import start_server
+
+    settings = {"REDIS_URL": redis_url, "ARCHIVE_DIR": archive_dir,
+                "RECIPES_FILE": str(ROOT / "tests" / "recipes.toml"),
+                "WORKSPACE_ROOT": archive_dir}
+    service, url = start_server(settings, Path(archive_dir))
+    try:
+        for _ in range(2):
+            started = time.monotonic()
+            seventh, matches = None, 0
+            response = requests.get(f"{url}/api/builds/{build_id}/search",
+                                    params={"q": NEEDLE}, stream=True, timeout=60)
+            response.raise_for_status()
+            for line in response.iter_lines():
+                matches += len(json.loads(line).get("matches", []))
+                if seventh is None and matches >= 7:
+                    seventh = time.monotonic() - started
+            took = time.monotonic() - started
+            print(f"GET /api/builds/{build_id}/search?q={NEEDLE}: 7th match after"
+                  f" {seventh:.2f} s, done after {took:.2f} s ({matches} lines)")
+    finally:
+        service.stop()
 
 
 def run(redis_url: str, archive_dir: str, build_id: int, query: str, **options: bool) -> None:
@@ -100,7 +134,9 @@ def main() -> None:
     client = redis.Redis.from_url(args.redis)
     if client.llen(store.lines_key(args.build)) != args.lines:
         fill(client, args.build, args.lines)
+    record(client, args.build, args.lines)
     with tempfile.TemporaryDirectory() as directory:
+        through_the_server(args.redis, directory, args.build)
         for where in ("redis", "archive"):
             if where == "archive":
                 archive.write_archive(client, args.build, directory)
