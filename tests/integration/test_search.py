@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from app import store
+from app import archive, store
 from app.logsearch.job import search_log
 from app.logsearch.matcher import Search
+from app.logsearch.reader import open_log, reply_window
 from tests.support import wait_for_state, wait_until
 
 pytestmark = pytest.mark.integration
@@ -252,3 +253,24 @@ def test_a_third_search_at_once_is_refused_with_a_503(server, finished_log, redi
             response.close()
         wait_until(lambda: not search_processes(finished_log), 8, "the searches to stop")
     assert found(search(server, finished_log, q="needle")) == NEEDLE_ANY_CASE
+
+
+def test_a_log_archived_while_it_is_read_is_read_on_from_its_archive(redis_client, tmp_path):
+    build_id = 987_000_017
+    entries = [f"{1_700_000_000_000 + n} line {n}".encode() for n in range(1, 25_001)]
+    redis_client.rpush(store.lines_key(build_id), *entries)
+    redis_client.hset(store.build_key(build_id), mapping={"uid": "0123456789abcdef"})
+    try:
+        archive.write_archive(redis_client, build_id, tmp_path)
+        total, windows = open_log(redis_client, tmp_path, build_id)
+        read: list[bytes] = []
+        sources = set()
+        for first, stored, raw in windows:
+            assert first == len(read)
+            sources.add("redis" if raw else "archive")
+            read += (reply_window(stored) if raw else stored).split(b"\n")[:-1]
+            redis_client.delete(store.lines_key(build_id))  # as its expiry would
+        assert total == len(entries) and read == entries
+        assert sources == {"redis", "archive"}
+    finally:
+        redis_client.delete(*store.log_keys(build_id), store.build_key(build_id))
