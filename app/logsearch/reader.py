@@ -57,23 +57,24 @@ def _redis_windows(
 ) -> Iterator[Window]:
     """Windows of about WINDOW_BYTES each (sized by the entries read so far), two
     asked for at a time so Redis prepares one while the other is searched."""
-    replies = RawReplies(client)
+    replies, counts = RawReplies(client), collections.deque()
     key = store.lines_key(build_id)
     asked, done, size = 0, 0, FIRST_WINDOW_LINES
     try:
         while done < total:
-            while asked < total and len(replies.waiting) < READ_AHEAD:
-                count = min(size, total - asked)
-                replies.send("LRANGE", key, asked, asked + count - 1)
-                asked += count
-            reply = replies.receive()
+            while asked < total and len(counts) < READ_AHEAD:
+                counts.append(min(size, total - asked))
+                replies.send("LRANGE", key, asked, asked + counts[-1] - 1)
+                asked += counts[-1]
+            reply, asked_for = replies.receive(), counts.popleft()
             lines = reply_length(reply)
-            if not lines:
+            if lines:
+                yield done, reply, True
+                done += lines
+                size = max(1, min(MAX_WINDOW_LINES, WINDOW_BYTES * lines // len(reply)))
+            if lines < asked_for:  # the list is gone: the rest is in the archive, if any
                 yield from _archived_from(client, directory, build_id, done, total)
                 return
-            yield done, reply, True
-            done += lines
-            size = max(1, min(MAX_WINDOW_LINES, WINDOW_BYTES * lines // len(reply)))
     finally:
         replies.close()
 

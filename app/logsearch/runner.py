@@ -91,6 +91,7 @@ class SearchStream:
         self.closed = False
         self.timed_out = False
         self.client_left = False
+        self.done = False
         self.total = 0
         self.scanned = 0
 
@@ -101,7 +102,7 @@ class SearchStream:
         try:
             for record in self._records():
                 yield record
-                if json.loads(record).get("done"):
+                if self.done:
                     return
             if not self.client_left:
                 yield self._last_record()
@@ -130,6 +131,7 @@ class SearchStream:
                 found = sum(count for _line, count in record.get("matches", ()))
                 self.total = record.get("total", self.total + found)
                 self.scanned = record.get("scanned", self.scanned)
+                self.done = bool(record.get("done"))
                 yield line + b"\n"
 
     def _time_up(self) -> None:
