@@ -105,7 +105,7 @@ class SearchStream:
                 if self.done:
                     return
             if not self.client_left:
-                yield self._last_record()
+                yield from self._last_record()
         finally:
             timer.cancel()
             self.close()
@@ -138,16 +138,19 @@ class SearchStream:
         self.timed_out = True
         signal_group(self.process, signal.SIGKILL)
 
-    def _last_record(self) -> bytes:
-        """The record that ends a search whose child stopped without writing it."""
+    def _last_record(self) -> Iterator[bytes]:
+        """How a search whose child stopped without its last record ends: killed at
+        the time limit, with the record saying so; failed, with none (a reader
+        sees the stream end early) and the reason in the server's log."""
         self.process.wait()
-        if not self.timed_out:
-            error = self.process.stderr.read().decode("utf-8", "replace")[-2000:]
-            log.error("build %s: the search failed (exit %s): %s", self.build_id,
-                      self.process.returncode, error, extra={"build_id": self.build_id})
-        record = {"done": True, "total": self.total, "scanned": self.scanned,
-                  "stopped": "time" if self.timed_out else "error"}
-        return json.dumps(record, separators=(",", ":")).encode() + b"\n"
+        if self.timed_out:
+            record = {"done": True, "total": self.total, "scanned": self.scanned,
+                      "stopped": "time"}
+            yield json.dumps(record, separators=(",", ":")).encode() + b"\n"
+            return
+        error = self.process.stderr.read().decode("utf-8", "replace")[-2000:]
+        log.error("build %s: the search failed (exit %s): %s", self.build_id,
+                  self.process.returncode, error, extra={"build_id": self.build_id})
 
     def close(self) -> None:
         if self.closed:

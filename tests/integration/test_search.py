@@ -167,6 +167,8 @@ def held_archive(redis_client, settings, build_id: int) -> Iterator[Path]:
     try:
         yield kept
     finally:
+        with contextlib.suppress(FileNotFoundError):
+            log_path.unlink()
         os.replace(kept, log_path)
 
 
@@ -274,3 +276,11 @@ def test_a_log_archived_while_it_is_read_is_read_on_from_its_archive(redis_clien
         assert sources == {"redis", "archive"}
     finally:
         redis_client.delete(*store.log_keys(build_id), store.build_key(build_id))
+
+
+def test_a_search_that_fails_ends_without_its_last_record(server, finished_log, redis_client,
+                                                           settings):
+    with held_archive(redis_client, settings, finished_log) as kept:
+        kept.with_name(kept.name.removeprefix("held-")).unlink()  # no log where the index says
+        records = search(server, finished_log, q="needle")
+    assert records == [{"build": finished_log, "range": [1, LINES]}]
