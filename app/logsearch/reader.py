@@ -26,7 +26,7 @@ import redis
 from app import archive, store
 
 WINDOW_BYTES = 512 << 10
-FIRST_WINDOW_LINES = 2_000
+FIRST_WINDOW_LINES = 256  # until the entries read say how long they are
 MAX_WINDOW_LINES = 10_000
 READ_AHEAD = 2
 RECEIVE_BYTES = 1 << 20

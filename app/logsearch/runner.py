@@ -53,7 +53,6 @@ class Searches:
         self.env = job_environment(settings)
         self.slots = threading.BoundedSemaphore(max_running)
         self.time_limit = time_limit
-        self.runs = 0
 
     def start(self, build_id: int, query: str, regex: bool, case: bool,
               environ: dict | None = None) -> SearchStream:
@@ -73,7 +72,6 @@ class Searches:
             log.error("build %s: a search could not start: %s", build_id, error,
                       extra={"build_id": build_id})
             raise Unavailable("the search could not start; see the server's log") from None
-        self.runs += 1
         return SearchStream(self, process, build_id, environ or {})
 
 
