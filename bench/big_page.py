@@ -68,8 +68,12 @@ def old_variant(cap_s: float) -> Variant:
     as package.json's build script bundles it."""
     with tempfile.TemporaryDirectory(prefix="buildtail-old-page-") as scratch:
         sources = subprocess.run(["git", "archive", OLD_COMMIT, "app/static/src"], cwd=ROOT,
-                                 capture_output=True, check=True).stdout
-        with tarfile.open(fileobj=io.BytesIO(sources)) as archive:
+                                 capture_output=True, check=False)
+        if sources.returncode:
+            raise RuntimeError(f"today's page is built from commit {OLD_COMMIT}, which this "
+                               "checkout lacks (a shallow clone? git fetch --unshallow): "
+                               + sources.stderr.decode().strip())
+        with tarfile.open(fileobj=io.BytesIO(sources.stdout)) as archive:
             archive.extractall(scratch, filter="data")
         subprocess.run(
             [str(ROOT / "node_modules" / ".bin" / "esbuild"),
