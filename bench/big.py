@@ -162,7 +162,8 @@ def running_probes(stack, browser, variants) -> dict[str, str]:
         try:
             shown, wanted = big_page.reload_running(page, f"{stack.url}/builds/{build}", newest,
                                                     variant)
-            follow = big_page.follow_check(page, FOLLOW_SECONDS)
+            follow = big_page.bounded(variant,
+                                      lambda: big_page.follow_check(page, FOLLOW_SECONDS))
             figures[variant.name] = (f"{shown:,.0f} ms to line {wanted:,}; "
                                      + following_words(follow))
         except Unmeasured as why:
