@@ -14,6 +14,7 @@ are measured on a 500,000-line log instead and the row says so.
 from __future__ import annotations
 
 import contextlib
+import functools
 import glob
 import importlib.util
 import threading
@@ -143,6 +144,12 @@ def following_words(follow: dict) -> str:
     return f"then +{looks[-1] - looks[0]:,} lines in {FOLLOW_SECONDS} s: {verdict}"
 
 
+def reload_and_follow(page, url: str, newest, variant) -> str:
+    shown, wanted = big_page.reload_running(page, url, newest, variant)
+    follow = big_page.bounded(variant, lambda: big_page.follow_check(page, FOLLOW_SECONDS))
+    return f"{shown:,.0f} ms to line {wanted:,}; " + following_words(follow)
+
+
 def running_probes(stack, browser, variants) -> dict[str, str]:
     """Reload a running build that has written BIG lines and writes LIVE_RATE a second."""
     build = stack.start_build("big-live", LINES=str(BIG), RATE=str(LIVE_RATE),
@@ -159,15 +166,9 @@ def running_probes(stack, browser, variants) -> dict[str, str]:
     figures = {}
     for variant in variants:
         page = variant.page(browser)
-        try:
-            shown, wanted = big_page.reload_running(page, f"{stack.url}/builds/{build}", newest,
-                                                    variant)
-            follow = big_page.bounded(variant,
-                                      lambda: big_page.follow_check(page, FOLLOW_SECONDS))
-            figures[variant.name] = (f"{shown:,.0f} ms to line {wanted:,}; "
-                                     + following_words(follow))
-        except Unmeasured as why:
-            figures[variant.name] = str(why)
+        figures[variant.name] = attempt(
+            functools.partial(reload_and_follow, page, f"{stack.url}/builds/{build}", newest,
+                              variant), str)
         page.context.close()
     stack.api("POST", f"/api/builds/{build}/cancel")
     stack.wait_finished(build)
