@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Mapping
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from app.settings import load_settings
@@ -21,11 +24,23 @@ SETTINGS = (
     "REDIS_SENTINELS", "REDIS_SENTINEL_MASTER", "REDIS_SENTINEL_PASSWORD", "ARCHIVE_DIR",
 )
 NICENESS = 10
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def job_environment(settings: Mapping[str, Any]) -> dict[str, str]:
     """The environment a log reader is started with: ours, plus its settings."""
     return {**os.environ, **{name: str(settings[name]) for name in SETTINGS}}
+
+
+def start_job_process(module: str, args: Sequence[str], env: Mapping[str, str]) -> Any:
+    """``python -m module args`` in a session of its own (so its group can be killed
+    as one), its output and errors piped back. In the gevent server ``subprocess``
+    is gevent's: waiting for it lets every other greenlet run."""
+    return subprocess.Popen(
+        [sys.executable, "-m", module, *args], cwd=ROOT, env=dict(env),
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
 
 
 def start_job() -> Any:

@@ -13,19 +13,16 @@ from __future__ import annotations
 import logging
 import signal
 import subprocess
-import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-from app.log_jobs import job_environment
+from app.log_jobs import job_environment, start_job_process
 from app.processes import signal_group
 
 log = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parents[2]
 MAX_RUNNING = 2
 SLOT_WAIT_SECONDS = 10.0
 TIME_LIMIT_SECONDS = 60.0
@@ -68,11 +65,8 @@ class Comparisons:
 
     def _run(self, build_id: int, against: int, context: int) -> bytes:
         self.runs += 1
-        process = subprocess.Popen(
-            [sys.executable, "-m", "app.logdiff", str(build_id), str(against), str(context)],
-            cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, start_new_session=True,
-        )
+        process = start_job_process(
+            "app.logdiff", [str(build_id), str(against), str(context)], self.env)
         try:
             out, err = process.communicate(timeout=self.time_limit)
         except subprocess.TimeoutExpired:

@@ -19,20 +19,17 @@ import os
 import select
 import signal
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
-from app.log_jobs import job_environment
+from app.log_jobs import job_environment, start_job_process
 from app.logsearch.job import TIME_LIMIT_SECONDS
 from app.processes import signal_group
 from app.serving import client_left
 
 log = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parents[2]
 MAX_RUNNING = 2
 SLOT_WAIT_SECONDS = 2.0
 # The child stops itself at the time limit; past this much more it is killed.
@@ -62,11 +59,7 @@ class Searches:
         request = {"build": build_id, "q": query, "regex": regex, "case": case,
                    "time_limit": self.time_limit}
         try:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "app.logsearch", json.dumps(request)],
-                cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, start_new_session=True,
-            )
+            process = start_job_process("app.logsearch", [json.dumps(request)], self.env)
         except OSError as error:
             self.slots.release()
             log.error("build %s: a search could not start: %s", build_id, error,
