@@ -48,6 +48,7 @@ class Searches:
     def __init__(self, settings: Mapping[str, Any], max_running: int = MAX_RUNNING,
                  time_limit: float = TIME_LIMIT_SECONDS) -> None:
         self.env = job_environment(settings)
+        self.max_running = max_running
         self.slots = threading.BoundedSemaphore(max_running)
         self.time_limit = time_limit
 
@@ -55,7 +56,8 @@ class Searches:
               environ: dict | None = None) -> SearchStream:
         """The records of a new search, to be read by iterating (and then closed)."""
         if not self.slots.acquire(timeout=SLOT_WAIT_SECONDS):
-            raise Unavailable("two searches are already running here; try again in a moment")
+            raise Unavailable(f"{self.max_running} searches are already running here;"
+                              " try again in a moment")
         request = {"build": build_id, "q": query, "regex": regex, "case": case,
                    "time_limit": self.time_limit}
         try:

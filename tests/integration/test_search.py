@@ -250,7 +250,7 @@ def test_a_third_search_at_once_is_refused_with_a_503(server, finished_log, redi
         third = requests.get(f"{server}/api/builds/{finished_log}/search",
                              params={"q": "needle"}, timeout=60)
         assert third.status_code == 503
-        assert "two searches are already running" in third.json()["error"]
+        assert "2 searches are already running here" in third.json()["error"]
         for response in held:
             response.close()
         wait_until(lambda: not search_processes(finished_log), 8, "the searches to stop")
