@@ -210,13 +210,16 @@ def _read_array(sock: socket.socket) -> bytes:
 
 def read_ahead(windows: Iterator[Window], depth: int = READ_AHEAD) -> Iterator[Window]:
     """``windows``, read by a thread up to ``depth`` ahead of the consumer: Redis
-    answers (or zlib inflates, which lets go of the GIL) while a window is searched."""
+    answers (or zlib inflates, which lets go of the GIL) while a window is searched.
+    A consumer that stops early stops the thread too, which closes ``windows``."""
     ready: queue.Queue = queue.Queue(depth)
-    end = object()
+    stop, end = threading.Event(), object()
 
     def produce() -> None:
         try:
             for window in windows:
+                if stop.is_set():
+                    return
                 ready.put(window)
         except BaseException as error:  # handed to the consumer, raised there
             ready.put(error)
@@ -224,7 +227,12 @@ def read_ahead(windows: Iterator[Window], depth: int = READ_AHEAD) -> Iterator[W
         ready.put(end)
 
     threading.Thread(target=produce, daemon=True, name="search-read-ahead").start()
-    while (item := ready.get()) is not end:
-        if isinstance(item, BaseException):
-            raise item
-        yield item
+    try:
+        while (item := ready.get()) is not end:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while not ready.empty():  # a producer waiting to put one more sees the stop
+            ready.get_nowait()
