@@ -173,8 +173,12 @@ def rows_problem(rows: list) -> str | None:
         return "no row in view"
     if numbers != list(range(numbers[0], numbers[0] + len(numbers))):
         return f"rows in view not consecutive: {numbers[:3]}…"
-    wrong = [n for n, text, pending in rows if pending or f"[{n}/" not in text]
-    return f"line {wrong[0]} shows other text" if wrong else None
+    for n, text, pending in rows:
+        if pending:
+            return f"line {n} not loaded in view"
+        if f"[{n}/" not in text:
+            return f"line {n} shows other text"
+    return None
 
 
 def newest_shown(page) -> int:
