@@ -166,6 +166,27 @@ def test_search_finds_and_jumps_across_unloaded_ranges(
     expect(page.locator("#search-count")).to_have_text("no matches")
 
 
+def test_matches_found_far_from_view_leave_the_rows_in_view_alone(
+    server, worker, client, page, redis_client
+):
+    """Matches that stream in (from the server's search or from live lines) far
+    below the rows in view change the count, and build none of those rows again."""
+    build = start(client, "big-log", LINES="3000", PREFILL="1000", RATE="100",
+                  WORD_AT="10,2500,2900")
+    wait_until(lambda: redis_client.llen(store.lines_key(build)) >= 1000, 60,
+               "the build to pass its prefill")
+    page.goto(f"{server}/builds/{build}")
+    wait_for_lines(page, 1000)
+    page.fill("#search", "zanzibar")
+    page.press("#search", "Enter")
+    expect(page.locator("#L10 mark.current")).to_be_in_viewport()
+    page.evaluate("document.getElementById('L10').dataset.kept = 'yes'")
+    expect(page.locator("#state")).to_have_text("succeeded", timeout=60_000)
+    expect(page.locator("#search-count")).to_have_text("1 of 3")
+    expect(page.locator("#L10")).to_have_attribute("data-kept", "yes")
+    expect(page.locator("#L10 mark.current")).to_be_in_viewport()
+
+
 def test_a_fold_across_a_range_boundary(server, worker, client, page, redis_client):
     build = finished_build(client, redis_client, 3000, FOLD_FROM="900", FOLD_UNTIL="2100")
     page.goto(f"{server}/builds/{build}#L890")

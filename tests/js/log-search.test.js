@@ -9,7 +9,7 @@ import { LogSearch, matcherFor, readRecords } from "../../app/static/src/log-sea
 function searching(query, options) {
   const model = new LogModel();
   const changes = [];
-  const search = new LogSearch(7, model, (jump) => changes.push(jump));
+  const search = new LogSearch(7, model, (jump, lines) => changes.push(jump) && (changes.lines = lines));
   search.run = () => Promise.resolve(); // the server's answer is fed by hand below
   search.setQuery(query, options);
   return { model, search, changes };
@@ -47,6 +47,22 @@ test("lines that arrive while the server searches are searched after it, past it
   assert.deepEqual(search.lines, [100, 101]);
   search.addLive(103, ["\x1b[1mNEE\x1b[0mDLE"]); // the displayed text is what is searched
   assert.deepEqual(search.lines, [100, 101, 103]);
+});
+
+test("each change names the lines that gained matches, or null when any may have", () => {
+  const { search, changes } = searching("needle");
+  assert.equal(changes.lines, null); // a new query: every line's marks may change
+  search.take({ build: 7, range: [1, 100] });
+  assert.deepEqual(changes.lines, []); // progress only
+  search.take({ matches: [[40, 1], [90, 2]], scanned: 90 });
+  assert.deepEqual(changes.lines, [40, 90]);
+  search.addLive(101, ["a needle"]);
+  search.take({ done: true, total: 3, scanned: 100, stopped: null });
+  assert.deepEqual(changes.lines, [101]); // held live lines, searched at the end
+  search.addLive(102, ["nothing", "needle"]);
+  assert.deepEqual(changes.lines, [103]);
+  search.fail("the search ended early");
+  assert.equal(changes.lines, null);
 });
 
 test("a stopped search says so, and an error reads as the server's sentence", () => {

@@ -154,7 +154,7 @@ function start() {
   const model = new LogModel(styleAfter);
   const checksum = new LogChecksum();
   let matchesChanged = null;
-  const search = new LogSearch(buildId, model, (jump) => matchesChanged(jump));
+  const search = new LogSearch(buildId, model, (jump, lines) => matchesChanged(jump, lines));
   let marks = null;
   let loader = null;
   const now = () => (header.build && header.build.finished_at ? Date.parse(header.build.finished_at) : Date.now());

@@ -54,7 +54,11 @@ export async function readRecords(response, onRecord) {
 }
 
 export class LogSearch {
-  /** model: a LogModel; onChange(jump): the matches changed (`jump`: go to the current one). */
+  /**
+   * model: a LogModel; onChange(jump, lines): the matches changed (`jump`: go to
+   * the current one; `lines`: the lines that gained matches, or null when any
+   * line's may have changed).
+   */
   constructor(buildId, model, onChange) {
     this.url = "/api/builds/" + buildId + "/search";
     this.model = model;
@@ -83,7 +87,7 @@ export class LogSearch {
   setQuery(query, options) {
     this.clear();
     if (!query) {
-      this.onChange(false);
+      this.onChange(false, null);
       return;
     }
     this.query = query;
@@ -99,7 +103,7 @@ export class LogSearch {
       if (controller.signal.aborted) return;
       this.fail(error.message || String(error));
     });
-    this.onChange(false);
+    this.onChange(false, null);
   }
 
   async run(url, controller) {
@@ -117,31 +121,34 @@ export class LogSearch {
   fail(message) {
     this.state = "error";
     this.message = message;
-    this.onChange(false);
+    this.onChange(false, null);
   }
 
   take(record) {
     if (Array.isArray(record.range)) this.rangeEnd = record.range[1];
+    const gained = [];
     if (Array.isArray(record.matches)) {
-      for (const [line, count] of record.matches) this.add(line, count);
+      for (const [line, count] of record.matches) if (this.add(line, count)) gained.push(line);
     }
     if (record.done) {
       this.state = "done";
       this.stopped = record.stopped || null;
       const later = this.later;
       this.later = [];
-      for (const batch of later) this.scanLive(batch.first, batch.lines);
+      for (const batch of later) for (const line of this.scanLive(batch.first, batch.lines)) gained.push(line);
     }
     const jump = this.index === -1 && this.lines.length > 0;
     if (jump) this.index = 0;
-    this.onChange(jump);
+    this.onChange(jump, gained);
   }
 
+  /** Count `count` matches on `line`; false when it adds none. */
   add(line, count) {
-    if (this.full || !(count > 0) || this.byLine.has(line)) return;
+    if (this.full || !(count > 0) || this.byLine.has(line)) return false;
     const take = Math.min(count, MAX_MATCHES - this.lines.length);
     this.byLine.set(line, [this.lines.length, take]);
     for (let i = 0; i < take; i++) this.lines.push(line);
+    return true;
   }
 
   /** Lines that arrived live: searched here once the server's search is over. */
@@ -151,22 +158,24 @@ export class LogSearch {
       this.later.push({ first, lines });
       return;
     }
-    const known = this.lines.length;
-    this.scanLive(first, lines);
-    if (this.lines.length !== known) {
+    const gained = this.scanLive(first, lines);
+    if (gained.length) {
       const jump = this.index === -1;
       if (jump) this.index = 0;
-      this.onChange(jump);
+      this.onChange(jump, gained);
     }
   }
 
+  /** Search lines first.. here; returns those that gained matches. */
   scanLive(first, lines) {
-    if (!this.matcher) return;
+    const gained = [];
+    if (!this.matcher) return gained;
     for (let i = 0; i < lines.length; i++) {
       const number = first + i;
       if (this.rangeEnd !== null && number <= this.rangeEnd) continue;
-      this.add(number, this.matcher(plainText(lines[i])).length);
+      if (this.add(number, this.matcher(plainText(lines[i])).length)) gained.push(number);
     }
+    return gained;
   }
 
   get full() {

@@ -242,6 +242,15 @@ export class LogView {
     if (this.hooks.onRendered) this.hooks.onRendered();
   }
 
+  /** Whether line `number` has a row among those rendered (or about to be). */
+  showsLine(number) {
+    const rendered = this.rendered;
+    if (this.stale || !rendered) return true;
+    const last = Math.min(rendered.last, this.model.rows - 1);
+    if (last < rendered.first) return false;
+    return number >= this.model.lineAtRow(rendered.first) && number <= this.model.lineAtRow(last);
+  }
+
   /** The line numbers of rows first..last (rows past the log's end left out). */
   renderedLines(first, last) {
     const numbers = [];

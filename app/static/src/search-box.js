@@ -20,10 +20,14 @@ export function wireSearch(root, search, view) {
   const searchCount = document.getElementById("search-count");
   let searchTimer = 0;
 
-  function showMatch(match) {
+  function showCount() {
     searchCount.textContent = search.summary();
     searchCount.classList.toggle("search-error", search.state === "error");
     root.dataset.search = search.query ? search.state : "";
+  }
+
+  function showMatch(match) {
+    showCount();
     if (match) view.scrollToLine(match.line);
     view.refresh(true);
   }
@@ -71,8 +75,16 @@ export function wireSearch(root, search, view) {
     }
   });
 
-  /** The matches changed; `jump`: take the reader to the current one. */
-  return function matchesChanged(jump) {
-    showMatch(jump ? search.current : null);
+  /**
+   * The matches changed; `jump`: take the reader to the current one. Rows are
+   * built again only when their marks may differ: a search that streams in
+   * matches far from view changes nothing but the count.
+   */
+  return function matchesChanged(jump, lines) {
+    if (jump || !lines || lines.some((line) => view.showsLine(line))) {
+      showMatch(jump ? search.current : null);
+    } else {
+      showCount();
+    }
   };
 }
