@@ -78,5 +78,29 @@
     return count.endsWith(ending) && (state === undefined || state === "done");
   }
 
-  window.benchProbes = { rowsInView, lineShown, newestShown, jump, scrollThrough, searchDone };
+  const searching = { started: 0, finished: 0, failed: 0, stopped: false };
+
+  /**
+   * Search again and again as a person at the page would, typing each query of
+   * `turns` ([query, ending], in turn) into the search box and waiting until its
+   * count reads `ending` (at most capMs) before the next: in the page, so that
+   * nothing outside it asks the page anything while it searches.
+   */
+  async function searchAgainAndAgain(turns, capMs) {
+    const box = document.getElementById("search");
+    for (let turn = 0; !searching.stopped; turn++) {
+      const [query, ending] = turns[turn % turns.length];
+      box.value = query;
+      box.dispatchEvent(new Event("input", { bubbles: true }));
+      searching.started++;
+      const started = performance.now();
+      while (!searchDone(ending) && performance.now() - started < capMs) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      if (searchDone(ending)) searching.finished++;
+      else searching.failed++;
+    }
+  }
+
+  window.benchProbes = { rowsInView, lineShown, newestShown, jump, scrollThrough, searchDone, searching, searchAgainAndAgain };
 })();
