@@ -3,12 +3,14 @@
 settings passed in their environment) and how they yield the CPU.
 
 They run in child processes so their CPU time never holds up the web
-process's event loop; they run at a lower priority so the server and the
-workers go first on a busy machine.
+process's event loop; they run at the lowest priority (Linux's idle policy,
+else nice 19) so the server, Redis and the workers go first on a busy machine:
+on two cores, a search at nice 10 raised live viewers' p99 latency by a fifth.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import subprocess
@@ -23,7 +25,7 @@ SETTINGS = (
     "REDIS_URL", "REDIS_TLS_CA_FILE", "REDIS_TLS_CERT_FILE", "REDIS_TLS_KEY_FILE",
     "REDIS_SENTINELS", "REDIS_SENTINEL_MASTER", "REDIS_SENTINEL_PASSWORD", "ARCHIVE_DIR",
 )
-NICENESS = 10
+NICENESS = 19
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -44,10 +46,12 @@ def start_job_process(module: str, args: Sequence[str], env: Mapping[str, str]) 
 
 
 def start_job() -> Any:
-    """In the child: lower its priority, stop the cycle collector (a short-lived
-    process that makes no cycles would only walk its lines again and again),
-    and return the settings its parent passed."""
+    """In the child: run only on time nothing else wants, stop the cycle
+    collector (a short-lived process that makes no cycles would only walk its
+    lines again and again), and return the settings its parent passed."""
     os.nice(NICENESS)
+    with contextlib.suppress(AttributeError, OSError):  # Linux only
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
     gc.disable()
     given = {name: os.environ[name] for name in SETTINGS if name in os.environ}
     return load_settings(given, environ={})

@@ -30,8 +30,9 @@ from app.serving import client_left
 
 log = logging.getLogger(__name__)
 
-MAX_RUNNING = 2
-SLOT_WAIT_SECONDS = 2.0
+# A search that finds every slot busy waits this long for one (the page says
+# "searching…" meanwhile), then is refused.
+SLOT_WAIT_SECONDS = 10.0
 # The child stops itself at the time limit; past this much more it is killed.
 KILL_GRACE_SECONDS = 3.0
 CHECK_SECONDS = 0.5
@@ -42,12 +43,21 @@ class Unavailable(Exception):
     """No search now (every slot busy, no child process): a 503."""
 
 
+def search_slots() -> int:
+    """How many searches run at once: one for every two cores this process may
+    use, at least one. A search keeps a core and a share of Redis busy for as
+    long as it reads; on two cores a second one at once slowed live viewers."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, (cores or 1) // 2)
+
+
 class Searches:
     """Starts one app's searches and bounds how many run at once."""
 
-    def __init__(self, settings: Mapping[str, Any], max_running: int = MAX_RUNNING,
+    def __init__(self, settings: Mapping[str, Any], max_running: int | None = None,
                  time_limit: float = TIME_LIMIT_SECONDS) -> None:
         self.env = job_environment(settings)
+        max_running = max_running or search_slots()
         self.max_running = max_running
         self.slots = threading.BoundedSemaphore(max_running)
         self.time_limit = time_limit
@@ -56,7 +66,7 @@ class Searches:
               environ: dict | None = None) -> SearchStream:
         """The records of a new search, to be read by iterating (and then closed)."""
         if not self.slots.acquire(timeout=SLOT_WAIT_SECONDS):
-            raise Unavailable(f"{self.max_running} searches are already running here;"
+            raise Unavailable(f"every search slot is busy ({self.max_running} at a time here);"
                               " try again in a moment")
         request = {"build": build_id, "q": query, "regex": regex, "case": case,
                    "time_limit": self.time_limit}

@@ -9,6 +9,7 @@ import contextlib
 import json
 import os
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from app import archive, store
 from app.logsearch.job import search_log
 from app.logsearch.matcher import Search
 from app.logsearch.reader import open_log, reply_window
+from app.logsearch.runner import SLOT_WAIT_SECONDS, search_slots
 from tests.support import wait_for_state, wait_until
 
 pytestmark = pytest.mark.integration
@@ -236,21 +238,28 @@ def test_a_search_stops_past_its_limit_or_its_time(redis_client, settings):
         redis_client.delete(key)
 
 
-def test_a_third_search_at_once_is_refused_with_a_503(server, finished_log, redis_client,
-                                                      settings):
+def test_a_search_past_the_slots_waits_then_is_refused_with_a_503(server, finished_log,
+                                                                  redis_client, settings):
+    slots = search_slots()  # the server runs on this machine: the same cores
     with held_archive(redis_client, settings, finished_log):
         held = [requests.get(f"{server}/api/builds/{finished_log}/search",
                              params={"q": "needle"}, stream=True, timeout=60)
-                for _ in range(2)]
+                for _ in range(slots)]
         # Each read on (a line iterator closed early would close its connection).
         readers = [response.iter_lines() for response in held]
         for lines in readers:
             assert json.loads(next(lines))["range"] == [1, LINES]
-        assert len(search_processes(finished_log)) == 2
-        third = requests.get(f"{server}/api/builds/{finished_log}/search",
-                             params={"q": "needle"}, timeout=60)
-        assert third.status_code == 503
-        assert "2 searches are already running here" in third.json()["error"]
+        running = search_processes(finished_log)
+        assert len(running) == slots
+        for pid in running:  # they yield to everything else on the machine
+            assert os.sched_getscheduler(pid) == os.SCHED_IDLE
+            assert os.getpriority(os.PRIO_PROCESS, pid) == 19
+        asked = time.monotonic()
+        refused = requests.get(f"{server}/api/builds/{finished_log}/search",
+                               params={"q": "needle"}, timeout=60)
+        assert refused.status_code == 503
+        assert f"every search slot is busy ({slots} at a time here)" in refused.json()["error"]
+        assert time.monotonic() - asked >= SLOT_WAIT_SECONDS  # it waited for a slot first
         for response in held:
             response.close()
         wait_until(lambda: not search_processes(finished_log), 8, "the searches to stop")
