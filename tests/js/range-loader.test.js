@@ -81,6 +81,29 @@ test("the checksum covers held lines in order, then reads the rest through", asy
   assert.ok(progress.length >= 24);
 });
 
+test("lines the page loads while a read-through answer is on its way are not counted twice", async () => {
+  const { fetchJson: serve } = server(1000);
+  const model = new LogModel();
+  const loader = new RangeLoader(3, model, { fetchJson: serve, onLoaded() {} });
+  await loader.open(null);
+  const checksum = new LogChecksum();
+  let overtaken = false;
+  async function fetchJson(url) {
+    const answer = await serve(url);
+    if (!overtaken && url.includes("after=1000&")) {
+      overtaken = true; // the reader jumped back meanwhile: lines 1001..1500 were covered
+      checksum.add(Array.from({ length: 500 }, (_, i) => "line " + (1001 + i)));
+    }
+    return answer;
+  }
+  await readThrough(checksum, model, TOTAL, fetchJson, "/api/builds/3/log", () => {});
+  assert.ok(overtaken);
+  assert.equal(checksum.lines, TOTAL);
+  const whole = new LogChecksum();
+  whole.add(Array.from({ length: TOTAL }, (_, i) => "line " + (i + 1)));
+  assert.equal(checksum.crc, whole.crc);
+});
+
 test("a block that fails to load is not asked for again at once", async () => {
   const { fetchJson: serve } = server();
   let failing = true;

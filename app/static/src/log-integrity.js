@@ -54,6 +54,8 @@ export function catchUp(checksum, model) {
 /**
  * Read lines the checksum has not covered yet from `url` (the log API), in
  * order, up to `total`, taking what the model holds without asking again.
+ * While an answer is on its way the checksum may grow from lines the model
+ * loaded meanwhile: only the part of the answer past them is added.
  * onProgress(lines) after each answer.
  */
 export async function readThrough(checksum, model, total, fetchJson, url, onProgress) {
@@ -61,8 +63,9 @@ export async function readThrough(checksum, model, total, fetchJson, url, onProg
     catchUp(checksum, model);
     if (checksum.lines >= total) break;
     const answer = await fetchJson(url + "?after=" + checksum.lines + "&limit=" + READ_THROUGH_LINES);
-    if (!answer.lines.length || answer.first !== checksum.lines + 1) break;
-    checksum.add(answer.lines.slice(0, total - checksum.lines));
+    const covered = checksum.lines + 1 - answer.first; // of the answer's lines
+    if (!answer.lines.length || covered < 0) break; // the end, or a gap: the verdict says so
+    checksum.add(answer.lines.slice(covered, covered + total - checksum.lines));
     onProgress(checksum.lines);
   }
 }
