@@ -49,7 +49,7 @@ export class LogView {
     this.rendered = null; // {first, last, nodes, lines} by row index
     this.stale = true;
     this.frame = 0;
-    this.ignoreScroll = false;
+    this.placedTop = null; // where the view last scrolled itself to
     this.listen(scroller);
   }
 
@@ -164,10 +164,13 @@ export class LogView {
     return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < this.rowHeight / 2;
   }
 
+  // The event of a scroll to where the view put itself is not the reader's;
+  // neither is one that lands while a jump waits for its frame (an earlier
+  // scroll to the bottom, say), which must not bring following back.
   onScroll() {
-    if (this.ignoreScroll) {
-      this.ignoreScroll = false;
-    } else if (this.atBottom() !== this.following) {
+    const ours = this.placedTop !== null && Math.abs(this.scroller.scrollTop - this.placedTop) < 1;
+    this.placedTop = null;
+    if (!ours && !this.pendingScroll && this.atBottom() !== this.following) {
       this.setFollowing(this.atBottom());
     }
     this.refresh(false);
@@ -268,15 +271,17 @@ export class LogView {
       const limit = Math.max(0, height - viewport);
       const wanted = (this.geometry.top(row) * this.rowHeight - viewport * this.pendingFraction) / this.scale;
       const top = Math.min(limit, Math.max(0, Math.round(wanted)));
-      if (Math.abs(scroller.scrollTop - top) >= 1) {
-        // This scroll is ours, not the reader's: it must not resume following.
-        this.ignoreScroll = true;
-        scroller.scrollTop = top;
-      }
+      if (Math.abs(scroller.scrollTop - top) >= 1) this.scrollItself(top);
     } else if (this.following) {
       const bottom = Math.max(0, height - viewport);
-      if (Math.abs(scroller.scrollTop - bottom) >= 1) scroller.scrollTop = bottom;
+      if (Math.abs(scroller.scrollTop - bottom) >= 1) this.scrollItself(bottom);
     }
+  }
+
+  scrollItself(top) {
+    const before = this.scroller.scrollTop;
+    this.scroller.scrollTop = top;
+    if (this.scroller.scrollTop !== before) this.placedTop = this.scroller.scrollTop;
   }
 
   renderRow(row, trailers) {
