@@ -233,6 +233,15 @@ function watchFromAfar(root, page) {
 }
 
 
+// Once the rows in view are painted and the page is idle: what can wait must not
+// hold up the first look at the log.
+function afterPaint(callback) {
+  requestAnimationFrame(function () {
+    if (window.requestIdleCallback) window.requestIdleCallback(callback, { timeout: 1000 });
+    else setTimeout(callback, 50);
+  });
+}
+
 // Once the build is over: whether the page's copy is the stored log. A log the
 // page has not read all of is read through first, in order, when short enough;
 // a longer one when the reader asks.
@@ -258,7 +267,7 @@ function checkWhole(root, buildId, page, build, statusLine) {
   }
   catchUp(checksum, model);
   if (checksum.lines >= build.lines || typeof build.log_crc32 !== "number") verdict();
-  else if (build.lines <= AUTO_VERIFY_LINES) read();
+  else if (build.lines <= AUTO_VERIFY_LINES) afterPaint(read);
   else {
     statusLine.showIntegrity("unread", "complete · " + build.lines.toLocaleString("en") + " lines");
     verifyButton.hidden = false;
