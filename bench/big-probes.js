@@ -78,6 +78,38 @@
     return count.endsWith(ending) && (state === undefined || state === "done");
   }
 
+  const countText = () => (document.getElementById("search-count").textContent || "").trim();
+
+  /** Wait (a frame at a time, at most until `deadline`) for `done()`; false when it never came. */
+  async function until(done, deadline) {
+    while (!done()) {
+      if (performance.now() > deadline) return false;
+      await frame();
+    }
+    return true;
+  }
+
+  /**
+   * Ms from typing `query` until its count ends "of <total>", Enter has been
+   * pressed up to the `wanted`th match and line `line` is shown; null past capMs.
+   * Each Enter is pressed once the count has taken the one before.
+   */
+  async function searchTo(query, total, wanted, line, capMs) {
+    const started = performance.now();
+    const deadline = started + capMs;
+    const box = document.getElementById("search");
+    box.value = query;
+    box.dispatchEvent(new Event("input", { bubbles: true }));
+    if (!(await until(() => countText().endsWith("of " + total), deadline))) return null;
+    while (!countText().startsWith(wanted + " of")) {
+      const before = countText();
+      box.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true, cancelable: true }));
+      if (!(await until(() => countText() !== before, deadline))) return null;
+    }
+    if (!(await until(() => lineShown(line, false), deadline))) return null;
+    return performance.now() - started;
+  }
+
   const searching = { started: 0, finished: 0, failed: 0, stopped: false };
 
   /**
@@ -102,5 +134,7 @@
     }
   }
 
-  window.benchProbes = { rowsInView, lineShown, newestShown, jump, scrollThrough, searchDone, searching, searchAgainAndAgain };
+  window.benchProbes = {
+    rowsInView, lineShown, newestShown, jump, scrollThrough, searchDone, searchTo, searching, searchAgainAndAgain,
+  };
 })();
