@@ -57,9 +57,8 @@ class Searches:
     def __init__(self, settings: Mapping[str, Any], max_running: int | None = None,
                  time_limit: float = TIME_LIMIT_SECONDS) -> None:
         self.env = job_environment(settings)
-        max_running = max_running or search_slots()
-        self.max_running = max_running
-        self.slots = threading.BoundedSemaphore(max_running)
+        self.max_running = max_running or search_slots()
+        self.slots = threading.BoundedSemaphore(self.max_running)
         self.time_limit = time_limit
 
     def start(self, build_id: int, query: str, regex: bool, case: bool,
