@@ -238,14 +238,16 @@ class SearchingPages:
             try:
                 pages = self.open_all(browser)
                 for page in pages:
-                    page.evaluate(START_SEARCHING, [self.turns(), CAP_S * 1000])
+                    with contextlib.suppress(big_page.PlaywrightError):  # crashed: it counts none
+                        page.evaluate(START_SEARCHING, [self.turns(), CAP_S * 1000])
             finally:
                 self.ready.set()
             self.stopping.wait()
             for page in pages:
-                counts = page.evaluate(STOP_SEARCHING)
-                for name in self.searches:
-                    self.searches[name] += counts[name]
+                with contextlib.suppress(big_page.PlaywrightError):
+                    counts = page.evaluate(STOP_SEARCHING)
+                    for name in self.searches:
+                        self.searches[name] += counts[name]
             browser.close()
 
 
