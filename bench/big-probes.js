@@ -35,15 +35,22 @@
     return rowsInView().some((row) => row[0] >= n && showsItself(row)) ? performance.now() : false;
   }
 
+  const countText = () => (document.getElementById("search-count").textContent || "").trim();
+
+  /** Wait (a frame at a time, at most until `deadline`) for `done()`; false when it never came. */
+  async function until(done, deadline) {
+    while (!done()) {
+      if (performance.now() > deadline) return false;
+      await frame();
+    }
+    return true;
+  }
+
   /** Ms from setting the hash to #L<n> until that row is selected and shown; null past capMs. */
   async function jump(n, capMs) {
     const started = performance.now();
     location.hash = "#L" + n;
-    while (performance.now() - started < capMs) {
-      if (lineShown(n, true)) return performance.now() - started;
-      await frame();
-    }
-    return null;
+    return (await until(() => lineShown(n, true), started + capMs)) ? performance.now() - started : null;
   }
 
   /** Scroll the log top to bottom in `steps` steps, each time until every row in view shows its line. */
@@ -73,20 +80,16 @@
 
   /** The search count reads `ending` and no whole-log search is still running. */
   function searchDone(ending) {
-    const count = (document.getElementById("search-count").textContent || "").trim();
     const state = document.getElementById("build").dataset.search;
-    return count.endsWith(ending) && (state === undefined || state === "done");
+    return countText().endsWith(ending) && (state === undefined || state === "done");
   }
 
-  const countText = () => (document.getElementById("search-count").textContent || "").trim();
-
-  /** Wait (a frame at a time, at most until `deadline`) for `done()`; false when it never came. */
-  async function until(done, deadline) {
-    while (!done()) {
-      if (performance.now() > deadline) return false;
-      await frame();
-    }
-    return true;
+  /** Type `query` into the search box, as a person would. */
+  function typeQuery(query) {
+    const box = document.getElementById("search");
+    box.value = query;
+    box.dispatchEvent(new Event("input", { bubbles: true }));
+    return box;
   }
 
   /**
@@ -97,9 +100,7 @@
   async function searchTo(query, total, wanted, line, capMs) {
     const started = performance.now();
     const deadline = started + capMs;
-    const box = document.getElementById("search");
-    box.value = query;
-    box.dispatchEvent(new Event("input", { bubbles: true }));
+    const box = typeQuery(query);
     if (!(await until(() => countText().endsWith("of " + total), deadline))) return null;
     while (!countText().startsWith(wanted + " of")) {
       const before = countText();
@@ -119,11 +120,9 @@
    * nothing outside it asks the page anything while it searches.
    */
   async function searchAgainAndAgain(turns, capMs) {
-    const box = document.getElementById("search");
     for (let turn = 0; !searching.stopped; turn++) {
       const [query, ending] = turns[turn % turns.length];
-      box.value = query;
-      box.dispatchEvent(new Event("input", { bubbles: true }));
+      typeQuery(query);
       searching.started++;
       const started = performance.now();
       while (!searchDone(ending) && performance.now() - started < capMs) {
